@@ -1,0 +1,73 @@
+/* compat.h: every difference between compilers and CPython versions that
+ * pyaudit's C code cares about, one small macro each, so that no #if for a
+ * version appears in the logic itself. */
+#ifndef PYAUDIT_COMPAT_H
+#define PYAUDIT_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Branch hints for the hook's hot path. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYAUDIT_LIKELY(x) __builtin_expect(!!(x), 1)
+#  define PYAUDIT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#  define PYAUDIT_NOINLINE __attribute__((noinline))
+#  define PYAUDIT_THREAD_LOCAL __thread
+#elif defined(_MSC_VER)
+#  define PYAUDIT_LIKELY(x) (x)
+#  define PYAUDIT_UNLIKELY(x) (x)
+#  define PYAUDIT_NOINLINE __declspec(noinline)
+#  define PYAUDIT_THREAD_LOCAL __declspec(thread)
+#else
+#  define PYAUDIT_LIKELY(x) (x)
+#  define PYAUDIT_UNLIKELY(x) (x)
+#  define PYAUDIT_NOINLINE
+#  define PYAUDIT_THREAD_LOCAL _Thread_local
+#endif
+
+/* The current table is published with a release store and read with an
+ * acquire load, so a hook on another thread never sees a half-built
+ * table.  On x86-64 both are plain moves. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYAUDIT_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#  define PYAUDIT_STORE_PTR(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#else
+#  define PYAUDIT_LOAD_PTR(p) (p)
+#  define PYAUDIT_STORE_PTR(p, v) ((p) = (v))
+#endif
+
+/* Py_NewRef arrived in 3.10. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+pyaudit_newref(PyObject *obj)
+{
+    Py_INCREF(obj);
+    return obj;
+}
+#  define Py_NewRef(obj) pyaudit_newref((PyObject *)(obj))
+#endif
+
+/* Vectorcall is public from 3.9; 3.8 has the same function under a
+ * leading underscore. */
+#if PY_VERSION_HEX < 0x03090000
+#  define PyObject_Vectorcall _PyObject_Vectorcall
+#  define PyInterpreterState_Get _PyInterpreterState_Get
+#endif
+
+/* Module slots that state what the module supports: Python subscriptions
+ * are kept per interpreter, but the one process-wide table is guarded by
+ * the GIL, so interpreters must share it (3.12+), and the module needs
+ * the GIL (3.13+, free-threaded builds). */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYAUDIT_SLOT_INTERPRETERS \
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED},
+#else
+#  define PYAUDIT_SLOT_INTERPRETERS
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYAUDIT_SLOT_GIL {Py_mod_gil, Py_MOD_GIL_USED},
+#else
+#  define PYAUDIT_SLOT_GIL
+#endif
+
+#endif /* PYAUDIT_COMPAT_H */

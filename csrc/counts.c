@@ -1,0 +1,130 @@
+/* counts.c: per-event-name counters (see counts.h). */
+#include "counts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define INITIAL_SLOTS 16
+
+pyaudit_counts *
+pyaudit_counts_new(void)
+{
+    pyaudit_counts *counts = malloc(sizeof(pyaudit_counts));
+    if (counts == NULL) {
+        return NULL;
+    }
+    counts->slots = calloc(INITIAL_SLOTS, sizeof(pyaudit_count_slot));
+    if (counts->slots == NULL) {
+        free(counts);
+        return NULL;
+    }
+    counts->mask = INITIAL_SLOTS - 1;
+    counts->used = 0;
+    return counts;
+}
+
+static pyaudit_count_slot *
+find_slot(pyaudit_count_slot *slots, size_t mask, const char *name,
+          size_t len, uint32_t hash)
+{
+    size_t i = hash & mask;
+    while (slots[i].name != NULL
+           && !(slots[i].hash == hash && slots[i].len == len
+                && memcmp(slots[i].name, name, len) == 0)) {
+        i = (i + 1) & mask;
+    }
+    return &slots[i];
+}
+
+static int
+grow(pyaudit_counts *counts)
+{
+    size_t size = (counts->mask + 1) * 2;
+    pyaudit_count_slot *slots = calloc(size, sizeof(pyaudit_count_slot));
+    if (slots == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i <= counts->mask; i++) {
+        pyaudit_count_slot *old = &counts->slots[i];
+        if (old->name != NULL) {
+            *find_slot(slots, size - 1, old->name, old->len, old->hash) =
+                *old;
+        }
+    }
+    free(counts->slots);
+    counts->slots = slots;
+    counts->mask = size - 1;
+    return 0;
+}
+
+int
+pyaudit_counts_add(pyaudit_counts *counts, const char *name, size_t len,
+                   uint32_t hash)
+{
+    pyaudit_count_slot *slot = find_slot(counts->slots, counts->mask, name,
+                                         len, hash);
+    if (PYAUDIT_LIKELY(slot->name != NULL)) {
+        slot->count++;
+        return 0;
+    }
+    if ((counts->used + 1) * 2 > counts->mask + 1) {
+        if (grow(counts) < 0) {
+            return -1;
+        }
+        slot = find_slot(counts->slots, counts->mask, name, len, hash);
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        return -1;
+    }
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    slot->name = copy;
+    slot->len = len;
+    slot->hash = hash;
+    slot->count = 1;
+    counts->used++;
+    return 0;
+}
+
+PyObject *
+pyaudit_counts_dict(const pyaudit_counts *counts)
+{
+    PyObject *dict = PyDict_New();
+    if (dict == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i <= counts->mask; i++) {
+        const pyaudit_count_slot *slot = &counts->slots[i];
+        if (slot->name == NULL) {
+            continue;
+        }
+        PyObject *key = PyUnicode_DecodeUTF8(slot->name,
+                                             (Py_ssize_t)slot->len,
+                                             "surrogateescape");
+        PyObject *value = PyLong_FromUnsignedLongLong(slot->count);
+        if (key == NULL || value == NULL
+            || PyDict_SetItem(dict, key, value) < 0) {
+            Py_XDECREF(key);
+            Py_XDECREF(value);
+            Py_DECREF(dict);
+            return NULL;
+        }
+        Py_DECREF(key);
+        Py_DECREF(value);
+    }
+    return dict;
+}
+
+void
+pyaudit_counts_free(pyaudit_counts *counts)
+{
+    if (counts == NULL) {
+        return;
+    }
+    for (size_t i = 0; i <= counts->mask; i++) {
+        free(counts->slots[i].name);
+    }
+    free(counts->slots);
+    free(counts);
+}

@@ -1,0 +1,133 @@
+/* hook.c: the native audit hook and delivery (see hook.h). */
+#include "hook.h"
+#include "core.h"
+
+#include <string.h>
+#include <time.h>
+
+/* Set while a watch callback runs on this thread: events that the
+ * callback raises are not delivered to watch callbacks again. */
+static PYAUDIT_THREAD_LOCAL int in_watch_callback;
+
+static int64_t
+now_ns(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) == 0) {
+        return 0;
+    }
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int
+deny(pyaudit_state *state, PyObject *name, PyObject *args)
+{
+    PyObject *exc = PyObject_CallFunctionObjArgs(state->denied, name, args,
+                                                 NULL);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return -1;
+}
+
+static int
+call_watch(PyObject *callback, PyObject *name, PyObject *args)
+{
+    /* Own the callback for the call: the callback may close its own
+     * subscription, which releases the sub's reference. */
+    Py_INCREF(callback);
+    PyObject *argv[2] = {name, args};
+    in_watch_callback = 1;
+    PyObject *result = PyObject_Vectorcall(callback, argv, 2, NULL);
+    in_watch_callback = 0;
+    Py_DECREF(callback);
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
+/* Deliver one event to its targets, in the table's order (count, record,
+ * watch, deny).  The table is held for the whole delivery, because a
+ * callback may subscribe or close and so replace it. */
+static PYAUDIT_NOINLINE int
+dispatch(pyaudit_table *table, const pyaudit_targets *targets,
+         const char *event, size_t len, uint32_t hash, PyObject *args)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    PyObject *name = NULL;          /* owned, made on first need */
+    int64_t time_ns = -1;
+    int result = 0;
+    int reentered = in_watch_callback;
+
+    table->refcnt++;
+    for (size_t i = 0; i < targets->count; i++) {
+        pyaudit_sub *sub = targets->subs[i];  /* borrowed from the table */
+        if (!sub->active || sub->interp != interp) {
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_COUNT) {
+            if (pyaudit_counts_add(sub->counts, event, len, hash) < 0) {
+                PyErr_NoMemory();
+                result = -1;
+                break;
+            }
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_WATCH && reentered) {
+            continue;
+        }
+        if (name == NULL) {
+            name = pyaudit_names_get(&sub->state->names, event, len, hash);
+            if (name == NULL) {
+                result = -1;
+                break;
+            }
+        }
+        if (sub->kind == PYAUDIT_KIND_RECORD) {
+            if (time_ns < 0) {
+                time_ns = now_ns();
+            }
+            pyaudit_ring_push(sub->ring, name, args, time_ns,
+                              PyThread_get_thread_ident());
+        }
+        else if (sub->kind == PYAUDIT_KIND_WATCH) {
+            if (sub->callback != NULL
+                && call_watch(sub->callback, name, args) < 0) {
+                result = -1;
+                break;
+            }
+        }
+        else if (sub->kind == PYAUDIT_KIND_DENY) {
+            result = deny(sub->state, name, args);
+            break;
+        }
+    }
+    Py_XDECREF(name);
+    pyaudit_table_decref(table);
+    return result;
+}
+
+int
+pyaudit_hook(const char *event, PyObject *args, void *userdata)
+{
+    (void)userdata;
+    /* With the GIL held and no Python code run before dispatch takes its
+     * reference, the table cannot be freed under this call. */
+    pyaudit_table *table = PYAUDIT_LOAD_PTR(pyaudit_core.table);
+    if (PYAUDIT_UNLIKELY(pyaudit_core.probing)
+        && strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
+        pyaudit_core.probe_seen = 1;
+        return 0;
+    }
+    uint32_t hash;
+    size_t len;
+    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
+                                                          &hash, &len);
+    if (PYAUDIT_LIKELY(targets == NULL)) {
+        return 0;
+    }
+    return dispatch(table, targets, event, len, hash, args);
+}

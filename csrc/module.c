@@ -1,0 +1,498 @@
+/* module.c: pyaudit._pyaudit, the glue between Python and the core.
+ *
+ * Types: Filter (a compiled pattern list, for pyaudit.Filter) and Handle
+ * (one subscription, wrapped by pyaudit.Subscription and friends).
+ * Functions: subscribe(kind, items, arg) and subscriptions().  Argument
+ * policy lives in pyaudit/_api.py; this file checks only what it must to
+ * stay memory-safe.
+ */
+#include "compat.h"
+#include "core.h"
+#include "state.h"
+
+#include <string.h>
+
+static pyaudit_state *
+get_state(PyObject *module)
+{
+    return (pyaudit_state *)PyModule_GetState(module);
+}
+
+/* Fill patterns from a tuple of str items.  0, or -1 with ValueError or
+ * TypeError set. */
+static int
+patterns_from_items(pyaudit_patterns *patterns, PyObject *items)
+{
+    if (!PyTuple_Check(items)) {
+        PyErr_Format(PyExc_TypeError, "items must be a tuple of str, not %s",
+                     Py_TYPE(items)->tp_name);
+        return -1;
+    }
+    char err[PYAUDIT_ERROR_SIZE];
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *item = PyTuple_GET_ITEM(items, i);  /* borrowed */
+        if (!PyUnicode_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "each pattern must be a str, not %s",
+                         Py_TYPE(item)->tp_name);
+            return -1;
+        }
+        Py_ssize_t size;
+        const char *utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+        if (utf8 == NULL) {
+            return -1;
+        }
+        if (pyaudit_patterns_add(patterns, utf8, (size_t)size, err) < 0) {
+            PyErr_SetString(PyExc_ValueError, err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- Filter ----------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    pyaudit_table *table;       /* owned; lists only this filter's sub */
+} FilterObject;
+
+static PyObject *
+filter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *items;
+    static char *kwlist[] = {"items", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Filter", kwlist,
+                                     &items)) {
+        return NULL;
+    }
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER);
+    if (sub == NULL) {
+        return NULL;
+    }
+    if (patterns_from_items(&sub->patterns, items) < 0) {
+        pyaudit_sub_decref(sub);
+        return NULL;
+    }
+    pyaudit_table *table = pyaudit_table_compile(&sub, 1);
+    pyaudit_sub_decref(sub);    /* the table holds its own reference */
+    if (table == NULL) {
+        return PyErr_NoMemory();
+    }
+    FilterObject *self = (FilterObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        pyaudit_table_decref(table);
+        return NULL;
+    }
+    self->table = table;
+    return (PyObject *)self;
+}
+
+static void
+filter_dealloc(FilterObject *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    if (self->table != NULL) {
+        pyaudit_table_decref(self->table);
+    }
+    type->tp_free((PyObject *)self);
+    Py_DECREF(type);
+}
+
+static PyObject *
+filter_matches(FilterObject *self, PyObject *name)
+{
+    if (!PyUnicode_Check(name)) {
+        PyErr_Format(PyExc_TypeError, "event name must be a str, not %s",
+                     Py_TYPE(name)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(name, &size);
+    if (utf8 == NULL) {
+        return NULL;
+    }
+    if (memchr(utf8, '\0', (size_t)size) != NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "event name contains a NUL character");
+        return NULL;
+    }
+    uint32_t hash;
+    size_t len;
+    return PyBool_FromLong(
+        pyaudit_table_lookup(self->table, utf8, &hash, &len) != NULL);
+}
+
+static PyMethodDef filter_methods[] = {
+    {"matches", (PyCFunction)filter_matches, METH_O,
+     "matches(name) -> bool: whether an event of that name matches."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot filter_slots[] = {
+    {Py_tp_new, filter_new},
+    {Py_tp_dealloc, filter_dealloc},
+    {Py_tp_methods, filter_methods},
+    {Py_tp_doc, "Filter(items): a compiled tuple of pattern items."},
+    {0, NULL},
+};
+
+static PyType_Spec filter_spec = {
+    .name = "pyaudit._pyaudit.Filter",
+    .basicsize = sizeof(FilterObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = filter_slots,
+};
+
+/* ---- Handle ----------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    pyaudit_sub *sub;           /* owned reference */
+} HandleObject;
+
+static void
+handle_dealloc(HandleObject *self)
+{
+    /* Dropping the handle does not close the subscription: the core keeps
+     * it live until close() is called. */
+    PyTypeObject *type = Py_TYPE(self);
+    if (self->sub != NULL) {
+        pyaudit_sub_decref(self->sub);
+    }
+    type->tp_free((PyObject *)self);
+    Py_DECREF(type);
+}
+
+static PyObject *
+handle_close(HandleObject *self, PyObject *unused)
+{
+    (void)unused;
+    pyaudit_core_remove(self->sub);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+handle_drain(HandleObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (self->sub->ring == NULL) {
+        PyErr_SetString(PyExc_TypeError, "only record subscriptions drain");
+        return NULL;
+    }
+    return pyaudit_ring_drain(self->sub->ring);
+}
+
+static PyObject *
+handle_counts(HandleObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (self->sub->counts == NULL) {
+        PyErr_SetString(PyExc_TypeError, "only count subscriptions count");
+        return NULL;
+    }
+    return pyaudit_counts_dict(self->sub->counts);
+}
+
+static PyObject *
+handle_get_active(HandleObject *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(self->sub->active);
+}
+
+static PyObject *
+handle_get_id(HandleObject *self, void *closure)
+{
+    (void)closure;
+    return PyLong_FromLong(self->sub->id);
+}
+
+static PyObject *
+handle_get_dropped(HandleObject *self, void *closure)
+{
+    (void)closure;
+    pyaudit_ring *ring = self->sub->ring;
+    return PyLong_FromUnsignedLongLong(ring ? ring->dropped : 0);
+}
+
+static PyObject *
+handle_get_capacity(HandleObject *self, void *closure)
+{
+    (void)closure;
+    pyaudit_ring *ring = self->sub->ring;
+    return PyLong_FromSize_t(ring ? ring->capacity : 0);
+}
+
+static PyMethodDef handle_methods[] = {
+    {"close", (PyCFunction)handle_close, METH_NOARGS,
+     "Stop delivery; idempotent."},
+    {"drain", (PyCFunction)handle_drain, METH_NOARGS,
+     "Recorded events as (name, args, time_ns, thread_id), oldest first."},
+    {"counts", (PyCFunction)handle_counts, METH_NOARGS,
+     "A dict of event name to count."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef handle_getset[] = {
+    {"active", (getter)handle_get_active, NULL, NULL, NULL},
+    {"id", (getter)handle_get_id, NULL, NULL, NULL},
+    {"dropped", (getter)handle_get_dropped, NULL, NULL, NULL},
+    {"capacity", (getter)handle_get_capacity, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyObject *
+handle_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    (void)type;
+    (void)args;
+    (void)kwargs;
+    PyErr_SetString(PyExc_TypeError,
+                    "Handle objects are made by subscribe(), not directly");
+    return NULL;
+}
+
+static PyType_Slot handle_slots[] = {
+    {Py_tp_new, handle_new},
+    {Py_tp_dealloc, handle_dealloc},
+    {Py_tp_methods, handle_methods},
+    {Py_tp_getset, handle_getset},
+    {Py_tp_doc, "One subscription in the native core."},
+    {0, NULL},
+};
+
+static PyType_Spec handle_spec = {
+    .name = "pyaudit._pyaudit.Handle",
+    .basicsize = sizeof(HandleObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = handle_slots,
+};
+
+/* ---- module functions --------------------------------------------------- */
+
+static int
+kind_from_name(const char *name, pyaudit_kind *kind)
+{
+    for (int k = 0; k < PYAUDIT_KIND_FILTER; k++) {
+        if (strcmp(name, pyaudit_kind_names[k]) == 0) {
+            *kind = (pyaudit_kind)k;
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "kind must be 'watch', 'record', 'count' or 'deny', not '%s'",
+                 name);
+    return -1;
+}
+
+/* Give a new sub what its kind needs from arg.  0, or -1 with an error. */
+static int
+attach_sink(pyaudit_sub *sub, PyObject *arg)
+{
+    switch (sub->kind) {
+    case PYAUDIT_KIND_WATCH:
+        if (!PyCallable_Check(arg)) {
+            PyErr_SetString(PyExc_TypeError, "callback must be callable");
+            return -1;
+        }
+        sub->callback = Py_NewRef(arg);
+        return 0;
+    case PYAUDIT_KIND_RECORD: {
+        Py_ssize_t capacity = PyLong_AsSsize_t(arg);
+        if (capacity == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (capacity < 1) {
+            PyErr_SetString(PyExc_ValueError, "capacity must be at least 1");
+            return -1;
+        }
+        sub->ring = pyaudit_ring_new((size_t)capacity);
+        return sub->ring == NULL ? -1 : 0;
+    }
+    case PYAUDIT_KIND_COUNT:
+        sub->counts = pyaudit_counts_new();
+        if (sub->counts == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static PyObject *
+module_subscribe(PyObject *module, PyObject *args)
+{
+    const char *kind_name;
+    PyObject *items, *arg;
+    pyaudit_kind kind;
+    if (!PyArg_ParseTuple(args, "sOO:subscribe", &kind_name, &items, &arg)
+        || kind_from_name(kind_name, &kind) < 0) {
+        return NULL;
+    }
+    pyaudit_state *state = get_state(module);
+    pyaudit_sub *sub = pyaudit_sub_new(kind);
+    if (sub == NULL) {
+        return NULL;
+    }
+    sub->interp = PyInterpreterState_Get();
+    sub->state = state;
+    HandleObject *handle = NULL;
+    if (patterns_from_items(&sub->patterns, items) < 0
+        || attach_sink(sub, arg) < 0
+        || pyaudit_core_install(state->install_error) < 0) {
+        goto fail;
+    }
+    handle = PyObject_New(HandleObject,
+                          (PyTypeObject *)state->handle_type);
+    if (handle == NULL) {
+        goto fail;
+    }
+    handle->sub = sub;          /* the handle takes our reference */
+    if (pyaudit_core_add(sub) < 0) {
+        Py_DECREF(handle);
+        return NULL;
+    }
+    return (PyObject *)handle;
+
+fail:
+    pyaudit_sub_decref(sub);
+    return NULL;
+}
+
+static PyObject *
+module_subscriptions(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    PyObject *list = PyList_New(0);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
+        PyObject *items = PyTuple_New((Py_ssize_t)sub->patterns.count);
+        if (items == NULL) {
+            goto fail;
+        }
+        for (size_t i = 0; i < sub->patterns.count; i++) {
+            PyObject *item = PyUnicode_FromString(
+                sub->patterns.items[i].item);
+            if (item == NULL) {
+                Py_DECREF(items);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(items, (Py_ssize_t)i, item);
+        }
+        PyObject *entry = Py_BuildValue("(lsN)", sub->id,
+                                        pyaudit_kind_names[sub->kind], items);
+        if (entry == NULL || PyList_Append(list, entry) < 0) {
+            Py_XDECREF(entry);
+            goto fail;
+        }
+        Py_DECREF(entry);
+    }
+    return list;
+
+fail:
+    Py_DECREF(list);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"subscribe", module_subscribe, METH_VARARGS,
+     "subscribe(kind, items, arg) -> Handle"},
+    {"subscriptions", module_subscriptions, METH_NOARGS,
+     "[(id, kind, items), ...] for every live subscription, oldest first."},
+    {NULL, NULL, 0, NULL},
+};
+
+/* ---- module life cycle ------------------------------------------------ */
+
+static int
+module_exec(PyObject *module)
+{
+    pyaudit_state *state = get_state(module);
+    PyObject *errors = PyImport_ImportModule("pyaudit._errors");
+    if (errors == NULL) {
+        return -1;
+    }
+    state->denied = PyObject_GetAttrString(errors, "Denied");
+    state->install_error = PyObject_GetAttrString(errors, "InstallError");
+    Py_DECREF(errors);
+    if (state->denied == NULL || state->install_error == NULL) {
+        return -1;
+    }
+    state->filter_type = PyType_FromSpec(&filter_spec);
+    state->handle_type = PyType_FromSpec(&handle_spec);
+    if (state->filter_type == NULL || state->handle_type == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObject(module, "Filter",
+                           Py_NewRef(state->filter_type)) < 0) {
+        Py_DECREF(state->filter_type);
+        return -1;
+    }
+    if (PyModule_AddStringConstant(module, "backend", "native") < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+module_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    pyaudit_state *state = get_state(module);
+    Py_VISIT(state->filter_type);
+    Py_VISIT(state->handle_type);
+    Py_VISIT(state->denied);
+    Py_VISIT(state->install_error);
+    return 0;
+}
+
+static int
+module_clear(PyObject *module)
+{
+    pyaudit_state *state = get_state(module);
+    Py_CLEAR(state->filter_type);
+    Py_CLEAR(state->handle_type);
+    Py_CLEAR(state->denied);
+    Py_CLEAR(state->install_error);
+    return 0;
+}
+
+static void
+module_free(void *module)
+{
+    pyaudit_state *state = get_state((PyObject *)module);
+    /* This interpreter's subscriptions hold its objects: close them before
+     * those objects go. */
+    pyaudit_core_remove_state(state);
+    pyaudit_names_clear(&state->names);
+    module_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    PYAUDIT_SLOT_INTERPRETERS
+    PYAUDIT_SLOT_GIL
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pyaudit._pyaudit",
+    .m_doc = "pyaudit's native core: one filtered audit hook.",
+    .m_size = sizeof(pyaudit_state),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC
+PyInit__pyaudit(void)
+{
+    return PyModuleDef_Init(&module_def);
+}

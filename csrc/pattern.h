@@ -1,0 +1,61 @@
+/* pattern.h: parsing and checking subscription patterns.
+ *
+ * Pure C with no Python API, so that it works before Py_Initialize().  The
+ * rules are those of pyaudit/_patterns.py (the reference):
+ *     name        exact, case-sensitive event name
+ *     prefix.*    every event whose name starts with "prefix."
+ *     *           every event
+ *     !pattern    removes what pattern matches; exclusions always win
+ *
+ * A pyaudit_patterns owns copies of its item strings.
+ */
+#ifndef PYAUDIT_PATTERN_H
+#define PYAUDIT_PATTERN_H
+
+#include <stddef.h>
+
+typedef enum {
+    PYAUDIT_MATCH_EXACT,    /* text is the whole event name */
+    PYAUDIT_MATCH_PREFIX,   /* text is a prefix ending in '.' */
+    PYAUDIT_MATCH_ALL       /* every event; text is empty */
+} pyaudit_match_kind;
+
+typedef struct {
+    char *item;             /* owned: the item as written, NUL-terminated */
+    const char *text;       /* borrowed from item: what is matched */
+    size_t len;             /* length of text */
+    int excluded;           /* 1 for a '!' item */
+    pyaudit_match_kind kind;
+} pyaudit_pattern;
+
+typedef struct {
+    pyaudit_pattern *items; /* owned array of count items */
+    size_t count;
+} pyaudit_patterns;
+
+/* Which patterns apply when matching a key while compiling a table. */
+typedef enum {
+    PYAUDIT_AS_NAME,        /* a concrete event name: every pattern */
+    PYAUDIT_AS_PREFIX_CLASS /* names sharing a prefix key: no exact ones */
+} pyaudit_match_mode;
+
+/* Size of the buffer that receives an error message. */
+#define PYAUDIT_ERROR_SIZE 512
+
+/* Check one item (exactly as given: no stripping) and append it.
+ * Return 0, or -1 with a message in err (PYAUDIT_ERROR_SIZE bytes). */
+int pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
+                         size_t len, char *err);
+
+/* Split a comma-separated list, strip each item and add it. */
+int pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
+                           char *err);
+
+void pyaudit_patterns_clear(pyaudit_patterns *patterns);
+
+/* The plain matcher used to compile tables (not on the hot path). */
+int pyaudit_patterns_match(const pyaudit_patterns *patterns,
+                           const char *name, size_t len,
+                           pyaudit_match_mode mode);
+
+#endif /* PYAUDIT_PATTERN_H */

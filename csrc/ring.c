@@ -1,0 +1,118 @@
+/* ring.c: the bounded buffer behind pyaudit.record() (see ring.h). */
+#include "ring.h"
+
+#include <stdlib.h>
+
+pyaudit_ring *
+pyaudit_ring_new(size_t capacity)
+{
+    size_t limit = (SIZE_MAX - sizeof(pyaudit_ring)) / sizeof(pyaudit_record);
+    if (capacity == 0 || capacity > limit) {
+        PyErr_Format(PyExc_ValueError,
+                     "capacity must be between 1 and %zu", limit);
+        return NULL;
+    }
+    pyaudit_ring *ring = malloc(sizeof(pyaudit_ring)
+                                + (capacity - 1) * sizeof(pyaudit_record));
+    if (ring == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    ring->capacity = capacity;
+    ring->head = 0;
+    ring->count = 0;
+    ring->dropped = 0;
+    return ring;
+}
+
+void
+pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
+                  int64_t time_ns, unsigned long thread_id)
+{
+    if (ring->count == ring->capacity) {
+        ring->dropped++;
+        return;
+    }
+    size_t index = ring->head + ring->count;
+    if (index >= ring->capacity) {
+        index -= ring->capacity;
+    }
+    pyaudit_record *record = &ring->records[index];
+    record->name = Py_NewRef(name);
+    record->args = Py_NewRef(args);
+    record->time_ns = time_ns;
+    record->thread_id = thread_id;
+    ring->count++;
+}
+
+static void
+release_records(pyaudit_record *records, size_t start, size_t n)
+{
+    for (size_t i = start; i < n; i++) {
+        Py_DECREF(records[i].name);
+        Py_DECREF(records[i].args);
+    }
+}
+
+PyObject *
+pyaudit_ring_drain(pyaudit_ring *ring)
+{
+    /* Move the records out before making any object: making one can run
+     * the garbage collector, and so Python code that raises events which
+     * push into this same ring. */
+    size_t n = ring->count;
+    pyaudit_record *taken = malloc((n ? n : 1) * sizeof(pyaudit_record));
+    if (taken == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t index = ring->head + i;
+        if (index >= ring->capacity) {
+            index -= ring->capacity;
+        }
+        taken[i] = ring->records[index];
+    }
+    ring->head = 0;
+    ring->count = 0;
+
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    size_t done = 0;
+    if (list != NULL) {
+        for (; done < n; done++) {
+            pyaudit_record *r = &taken[done];
+            /* "N" steals the name and args references from the record. */
+            PyObject *item = Py_BuildValue("(NNLk)", r->name, r->args,
+                                           (long long)r->time_ns,
+                                           r->thread_id);
+            if (item == NULL) {
+                done++;     /* Py_BuildValue released that record's refs */
+                Py_CLEAR(list);
+                break;
+            }
+            PyList_SET_ITEM(list, (Py_ssize_t)done, item);
+        }
+    }
+    if (list == NULL) {
+        release_records(taken, done, n);
+        ring->dropped += n;
+    }
+    free(taken);
+    return list;
+}
+
+void
+pyaudit_ring_free(pyaudit_ring *ring)
+{
+    if (ring == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < ring->count; i++) {
+        size_t index = ring->head + i;
+        if (index >= ring->capacity) {
+            index -= ring->capacity;
+        }
+        Py_DECREF(ring->records[index].name);
+        Py_DECREF(ring->records[index].args);
+    }
+    free(ring);
+}

@@ -1,0 +1,182 @@
+/* table.c: compiling subscriptions into a lookup table (see table.h). */
+#include "table.h"
+#include "sub.h"
+
+#include <stdlib.h>
+
+static pyaudit_slot empty_slot;     /* key NULL: every probe misses */
+
+pyaudit_table pyaudit_empty_table = {
+    .fast_reject = 1,
+    .exact = &empty_slot,
+    .prefix = &empty_slot,
+    .refcnt = 1,
+};
+
+static uint32_t
+slots_for(size_t keys)
+{
+    uint32_t size = 1;
+    while (size < keys * 2) {
+        size *= 2;
+    }
+    return size;
+}
+
+/* Insert key unless it is there already.  The table has room. */
+static pyaudit_slot *
+insert_key(pyaudit_slot *slots, uint32_t mask, const char *key, size_t len)
+{
+    uint32_t hash = pyaudit_hash(key, len);
+    uint32_t i = hash & mask;
+    while (slots[i].key != NULL) {
+        if (slots[i].hash == hash && slots[i].len == len
+            && memcmp(slots[i].key, key, len) == 0) {
+            return NULL;
+        }
+        i = (i + 1) & mask;
+    }
+    slots[i].key = key;
+    slots[i].hash = hash;
+    slots[i].len = (uint32_t)len;
+    return &slots[i];
+}
+
+/* Make the target list for one key: every sub whose patterns match key as
+ * mode says, in the given order.  NULL (with *failed unset) when none. */
+static const pyaudit_targets *
+targets_for(pyaudit_table *t, const char *key, size_t len,
+            pyaudit_match_mode mode, int *failed)
+{
+    pyaudit_targets *list = NULL;
+    size_t count = 0;
+    for (size_t i = 0; i < t->nsubs; i++) {
+        pyaudit_sub *sub = t->subs[i];
+        if (!pyaudit_patterns_match(&sub->patterns, key, len, mode)) {
+            continue;
+        }
+        if (list == NULL) {
+            list = malloc(sizeof(pyaudit_targets)
+                          + (t->nsubs - 1) * sizeof(pyaudit_sub *));
+            if (list == NULL) {
+                *failed = 1;
+                return NULL;
+            }
+            t->lists[t->nlists++] = list;
+        }
+        list->subs[count++] = sub;
+    }
+    if (list != NULL) {
+        list->count = count;
+    }
+    return list;
+}
+
+static void
+mark_first_two(pyaudit_table *t, const char *key, size_t len)
+{
+    unsigned char c0 = len > 0 ? (unsigned char)key[0] : 0;
+    unsigned char c1 = len > 1 ? (unsigned char)key[1] : 0;
+    t->first_two[c0] |= (uint64_t)1 << (c1 & 63);
+}
+
+pyaudit_table *
+pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
+{
+    size_t exact_keys = 0, prefix_keys = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pyaudit_patterns *p = &subs[i]->patterns;
+        for (size_t j = 0; j < p->count; j++) {
+            exact_keys += p->items[j].kind == PYAUDIT_MATCH_EXACT;
+            prefix_keys += p->items[j].kind == PYAUDIT_MATCH_PREFIX;
+        }
+    }
+    if (exact_keys > UINT32_MAX / 4 || prefix_keys > UINT32_MAX / 4) {
+        return NULL;
+    }
+    pyaudit_table *t = calloc(1, sizeof(pyaudit_table));
+    if (t == NULL) {
+        return NULL;
+    }
+    t->refcnt = 1;
+    uint32_t exact_size = slots_for(exact_keys);
+    uint32_t prefix_size = slots_for(prefix_keys);
+    t->exact = calloc(exact_size, sizeof(pyaudit_slot));
+    t->prefix = calloc(prefix_size, sizeof(pyaudit_slot));
+    t->subs = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
+    t->lists = malloc((exact_keys + prefix_keys + 1)
+                      * sizeof(pyaudit_targets *));
+    if (t->exact == NULL || t->prefix == NULL || t->subs == NULL
+        || t->lists == NULL) {
+        pyaudit_table_decref(t);
+        return NULL;
+    }
+    t->exact_mask = exact_size - 1;
+    t->prefix_mask = prefix_size - 1;
+    for (size_t i = 0; i < n; i++) {
+        pyaudit_sub_incref(subs[i]);
+        t->subs[t->nsubs++] = subs[i];
+    }
+
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pyaudit_patterns *p = &subs[i]->patterns;
+        for (size_t j = 0; j < p->count; j++) {
+            const pyaudit_pattern *item = &p->items[j];
+            pyaudit_slot *slot;
+            pyaudit_match_mode mode;
+            if (item->kind == PYAUDIT_MATCH_EXACT) {
+                slot = insert_key(t->exact, t->exact_mask, item->text,
+                                  item->len);
+                mode = PYAUDIT_AS_NAME;
+            }
+            else if (item->kind == PYAUDIT_MATCH_PREFIX) {
+                slot = insert_key(t->prefix, t->prefix_mask, item->text,
+                                  item->len);
+                mode = PYAUDIT_AS_PREFIX_CLASS;
+                t->prefix_count += slot != NULL;
+            }
+            else {
+                continue;
+            }
+            if (slot == NULL) {
+                continue;       /* the key is there already */
+            }
+            slot->targets = targets_for(t, item->text, item->len, mode,
+                                        &failed);
+            if (slot->targets != NULL) {
+                mark_first_two(t, item->text, item->len);
+            }
+        }
+    }
+    t->default_targets = targets_for(t, "", 0, PYAUDIT_AS_PREFIX_CLASS,
+                                     &failed);
+    t->fast_reject = t->default_targets == NULL;
+    if (failed) {
+        pyaudit_table_decref(t);
+        return NULL;
+    }
+    return t;
+}
+
+void
+pyaudit_table_decref(pyaudit_table *t)
+{
+    if (t == &pyaudit_empty_table) {
+        return;                     /* static: never freed */
+    }
+    if (--t->refcnt > 0) {
+        return;
+    }
+    for (size_t i = 0; i < t->nlists; i++) {
+        free(t->lists[i]);
+    }
+    free(t->lists);
+    for (size_t i = 0; i < t->nsubs; i++) {
+        pyaudit_sub_decref(t->subs[i]);
+    }
+    free(t->subs);
+    free(t->exact);
+    free(t->prefix);
+    free(t);
+}

@@ -1,0 +1,150 @@
+/* table.h: the compiled lookup table, and the hot lookup itself.
+ *
+ * A table is immutable once compiled.  It maps an event name to the list
+ * of subscriptions that want it ("targets"), with every subscription's
+ * prefixes and exclusions folded in at compile time:
+ *   - keys are every exact name and every prefix ("os.") in any pattern;
+ *   - an exact key's targets are the subscriptions matching that name;
+ *   - a prefix key's targets are those matching every name whose longest
+ *     prefix key it is, and which is not an exact key;
+ *   - default_targets are those matching every other name (via "*").
+ * A lookup therefore hashes the name once, probing the prefix table at each
+ * '.', and the exact table at the end.  When no subscription has "*", a
+ * bitmap of every wanted key's first two bytes rejects most misses after
+ * reading two bytes.
+ *
+ * A table holds a reference on each subscription in its targets.  Its own
+ * refcount counts the core (while current) and every hook call that is
+ * dispatching from it; all of that happens with the GIL held.
+ */
+#ifndef PYAUDIT_TABLE_H
+#define PYAUDIT_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "compat.h"
+
+typedef struct pyaudit_sub pyaudit_sub;
+
+typedef struct {
+    size_t count;               /* at least 1: empty lists are NULL */
+    pyaudit_sub *subs[1];       /* borrowed: the table owns the references
+                                   (see pyaudit_table.subs) */
+} pyaudit_targets;
+
+typedef struct {
+    const char *key;            /* borrowed from a sub's patterns; NULL if
+                                   the slot is free */
+    uint32_t hash;
+    uint32_t len;
+    const pyaudit_targets *targets;  /* borrowed from the table; NULL when
+                                        nothing matches */
+} pyaudit_slot;
+
+typedef struct pyaudit_table {
+    uint64_t first_two[256];    /* bit (c1 & 63) of [c0]: some wanted key
+                                   starts with c0 c1 */
+    int fast_reject;            /* first_two may be used (no default) */
+    const pyaudit_targets *default_targets;
+    pyaudit_slot *exact;        /* owned, exact_mask + 1 slots */
+    pyaudit_slot *prefix;       /* owned, prefix_mask + 1 slots */
+    uint32_t exact_mask;
+    uint32_t prefix_mask;
+    size_t prefix_count;
+    Py_ssize_t refcnt;          /* the core while current + running hooks */
+    pyaudit_sub **subs;         /* owned references, nsubs of them */
+    size_t nsubs;
+    pyaudit_targets **lists;    /* owned target lists, nlists of them */
+    size_t nlists;
+} pyaudit_table;
+
+/* The shared empty table (static; never freed). */
+extern pyaudit_table pyaudit_empty_table;
+
+/* Compile the subscriptions (already in delivery order) into a new table
+ * with refcount 1.  Returns NULL when out of memory. */
+pyaudit_table *pyaudit_table_compile(pyaudit_sub *const *subs, size_t n);
+
+/* Drop a reference; the last one frees the table and releases its subs. */
+void pyaudit_table_decref(pyaudit_table *table);
+
+#define PYAUDIT_FNV_OFFSET 2166136261u
+#define PYAUDIT_FNV_PRIME 16777619u
+
+static inline const pyaudit_slot *
+pyaudit_table_find(const pyaudit_slot *slots, uint32_t mask, uint32_t hash,
+                   const char *name, size_t len)
+{
+    uint32_t i = hash & mask;
+    for (;;) {
+        const pyaudit_slot *slot = &slots[i];
+        if (slot->key == NULL) {
+            return NULL;
+        }
+        if (slot->hash == hash && slot->len == len
+            && memcmp(slot->key, name, len) == 0) {
+            return slot;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/* The hot path.  Return the targets for name, or NULL on a miss.  On a
+ * result other than a fast rejection, *hash_out and *len_out receive the
+ * name's hash and length (always on a hit). */
+static inline const pyaudit_targets *
+pyaudit_table_lookup(const pyaudit_table *t, const char *name,
+                     uint32_t *hash_out, size_t *len_out)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    if (t->fast_reject) {
+        unsigned char c1 = p[0] ? p[1] : 0;
+        if (!((t->first_two[p[0]] >> (c1 & 63)) & 1)) {
+            return NULL;
+        }
+    }
+    const pyaudit_targets *best = t->default_targets;
+    uint32_t hash = PYAUDIT_FNV_OFFSET;
+    if (t->prefix_count == 0) {
+        for (; *p; p++) {
+            hash = (hash ^ *p) * PYAUDIT_FNV_PRIME;
+        }
+    }
+    else {
+        for (; *p; p++) {
+            hash = (hash ^ *p) * PYAUDIT_FNV_PRIME;
+            if (*p == '.') {
+                const pyaudit_slot *slot = pyaudit_table_find(
+                    t->prefix, t->prefix_mask, hash, name,
+                    (size_t)((const char *)p - name) + 1);
+                if (slot != NULL) {
+                    best = slot->targets;
+                }
+            }
+        }
+    }
+    size_t len = (size_t)((const char *)p - name);
+    const pyaudit_slot *slot = pyaudit_table_find(t->exact, t->exact_mask,
+                                                  hash, name, len);
+    if (slot != NULL) {
+        best = slot->targets;
+    }
+    *hash_out = hash;
+    *len_out = len;
+    return best;
+}
+
+/* The same hash as the lookup, for names with a known length. */
+static inline uint32_t
+pyaudit_hash(const char *name, size_t len)
+{
+    uint32_t hash = PYAUDIT_FNV_OFFSET;
+    for (size_t i = 0; i < len; i++) {
+        hash = (hash ^ (unsigned char)name[i]) * PYAUDIT_FNV_PRIME;
+    }
+    return hash;
+}
+
+#endif /* PYAUDIT_TABLE_H */

@@ -1,0 +1,74 @@
+"""pyaudit: receive exactly the audit events (PEP 578) you ask for.
+
+One native audit hook decides in C, with a compiled hash set, whether an
+event matters before any Python runs; matching events are delivered to
+callbacks (``watch``), recorded (``record``), counted (``count``) or refused
+(``deny``).  See README.md for the pattern syntax and the guarantees.
+"""
+
+import os
+import warnings
+
+from . import _api
+from ._errors import Denied, InstallError
+from ._types import Event, SubscriptionInfo
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
+    "Subscription", "SubscriptionInfo", "backend", "count", "deny",
+    "record", "subscriptions", "watch",
+]
+
+Subscription = _api.Subscription
+Recorder = _api.Recorder
+Counter = _api.Counter
+
+_BACKENDS = ("native", "python")
+
+
+def _load_core(name):
+    if name == "native":
+        from . import _pyaudit
+        return _pyaudit
+    from . import _python
+    return _python.get_core()
+
+
+def _choose_core():
+    wanted = os.environ.get("PYAUDIT_BACKEND", "")
+    if wanted and wanted not in _BACKENDS:
+        raise ImportError("PYAUDIT_BACKEND=%r is not known; use one of %s"
+                          % (wanted, ", ".join(_BACKENDS)))
+    if wanted == "python":
+        return _load_core("python")
+    try:
+        return _load_core("native")
+    except ImportError as exc:
+        if wanted == "native":
+            raise
+        warnings.warn("pyaudit's C extension could not be imported (%s); "
+                      "using the slower pure-Python backend" % (exc,),
+                      ImportWarning, stacklevel=3)
+        return _load_core("python")
+
+
+def _api_for(name):
+    """The API bound to the named backend (for tests and benchmarks)."""
+    if name not in _BACKENDS:
+        raise ValueError("backend must be one of %s, not %r"
+                         % (", ".join(_BACKENDS), name))
+    if name == _default.backend:
+        return _default
+    return _api.API(_load_core(name))
+
+
+_default = _api.API(_choose_core())
+backend = _default.backend
+Filter = _default.Filter
+watch = _default.watch
+record = _default.record
+count = _default.count
+deny = _default.deny
+subscriptions = _default.subscriptions

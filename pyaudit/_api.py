@@ -1,0 +1,172 @@
+"""The public API, written once over a backend "core".
+
+A core is either the C extension (``pyaudit._pyaudit``) or the pure-Python
+twin (``pyaudit._python``).  Both provide:
+
+    core.backend                      "native" or "python"
+    core.Filter(items)                compiled filter with .matches(name)
+    core.subscribe(kind, items, arg)  -> handle; kind is "watch" (arg: the
+                                      callback), "record" (arg: capacity),
+                                      "count" or "deny" (arg: None)
+    core.subscriptions()              -> [(id, kind, items), ...]
+
+and handles with .id, .active, .close(), .drain() -> [(name, args,
+time_ns, thread_id), ...], .dropped and .counts() -> {name: n}.
+
+Argument checking lives here, so both backends reject bad input alike.
+"""
+
+import operator
+
+from . import _patterns
+from ._types import Event, SubscriptionInfo
+
+DEFAULT_CAPACITY = 65536
+
+
+class Subscription:
+    """A live subscription; close it (or leave a ``with`` block) to stop.
+
+    pyaudit keeps every subscription alive until it is closed, even when
+    no reference to this object remains: dropping it does not stop a
+    ``deny``.
+    """
+
+    __slots__ = ("_handle", "_patterns", "_kind")
+
+    def __init__(self, handle, kind, patterns):
+        self._handle = handle
+        self._kind = kind
+        self._patterns = patterns
+
+    @property
+    def kind(self):
+        """"watch", "record", "count" or "deny"."""
+        return self._kind
+
+    @property
+    def patterns(self):
+        """The pattern items, as a tuple of str."""
+        return self._patterns
+
+    @property
+    def active(self):
+        """True until ``close()`` is called."""
+        return self._handle.active
+
+    def close(self):
+        """Stop receiving events.  Closing twice is allowed."""
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self):
+        return "<pyaudit.%s %s %r%s>" % (
+            type(self).__name__, self._kind, ",".join(self._patterns),
+            "" if self.active else " closed")
+
+
+class Recorder(Subscription):
+    """Records matching events into a bounded buffer."""
+
+    __slots__ = ()
+
+    def drain(self):
+        """Return the recorded events, oldest first, and empty the buffer."""
+        return [Event._make(raw) for raw in self._handle.drain()]
+
+    @property
+    def dropped(self):
+        """How many events were not recorded because the buffer was full."""
+        return self._handle.dropped
+
+    @property
+    def capacity(self):
+        """How many events the buffer holds before it drops."""
+        return self._handle.capacity
+
+
+class Counter(Subscription):
+    """Counts matching events per event name."""
+
+    __slots__ = ()
+
+    def counts(self):
+        """Return a new dict of event name to count."""
+        return self._handle.counts()
+
+
+class FilterBase:
+    """A compiled set of patterns; ``matches(name)`` tells if one matches."""
+
+    __slots__ = ("_compiled", "_patterns")
+    _core = None  # set by each backend's subclass
+
+    def __init__(self, patterns):
+        self._patterns = _patterns.split(patterns)
+        self._compiled = self._core.Filter(self._patterns)
+
+    @property
+    def patterns(self):
+        return self._patterns
+
+    def matches(self, name):
+        if not isinstance(name, str):
+            raise TypeError("event name must be a str, not %s"
+                            % type(name).__name__)
+        return self._compiled.matches(name)
+
+    def __repr__(self):
+        return "pyaudit.Filter(%r)" % (",".join(self._patterns),)
+
+
+class API:
+    """The public functions, bound to one core."""
+
+    def __init__(self, core):
+        self.core = core
+        self.backend = core.backend
+        self.Filter = type("Filter", (FilterBase,), {
+            "__slots__": (), "_core": core, "__module__": "pyaudit",
+            "__doc__": FilterBase.__doc__})
+
+    def _subscribe(self, cls, kind, patterns, arg):
+        items = _patterns.split(patterns)
+        return cls(self.core.subscribe(kind, items, arg), kind, items)
+
+    def watch(self, patterns, callback):
+        """Call ``callback(name, args)`` for every matching event."""
+        if not callable(callback):
+            raise TypeError("callback must be callable, not %s"
+                            % type(callback).__name__)
+        return self._subscribe(Subscription, "watch", patterns, callback)
+
+    def record(self, patterns, capacity=DEFAULT_CAPACITY):
+        """Record matching events; ``drain()`` the returned Recorder."""
+        if isinstance(capacity, bool):
+            raise TypeError("capacity must be an int, not bool")
+        try:
+            capacity = operator.index(capacity)
+        except TypeError:
+            raise TypeError("capacity must be an int, not %s"
+                            % type(capacity).__name__) from None
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1, not %d"
+                             % capacity)
+        return self._subscribe(Recorder, "record", patterns, capacity)
+
+    def count(self, patterns):
+        """Count matching events per name; see ``Counter.counts()``."""
+        return self._subscribe(Counter, "count", patterns, None)
+
+    def deny(self, patterns):
+        """Refuse matching events by raising ``pyaudit.Denied``."""
+        return self._subscribe(Subscription, "deny", patterns, None)
+
+    def subscriptions(self):
+        """The live subscriptions, oldest first."""
+        return [SubscriptionInfo(*raw) for raw in self.core.subscriptions()]

@@ -1,0 +1,181 @@
+"""The pure-Python backend: the same core as the C extension, on
+``sys.addaudithook``.
+
+Used when the extension cannot be imported, or with PYAUDIT_BACKEND=python.
+It is also the reference the native backend is tested against, so it
+favours plainness over speed.
+"""
+
+import sys
+import threading
+import time
+
+from ._errors import Denied, InstallError
+from ._patterns import Compiled
+
+backend = "python"
+
+PROBE_EVENT = "pyaudit.probe"
+# Delivery order within one event: sinks that cannot fail first, so a
+# denied or aborted attempt is still counted, recorded and watched.
+KIND_ORDER = {"count": 0, "record": 1, "watch": 2, "deny": 3}
+MEMO_LIMIT = 4096
+_CORE_ATTRIBUTE = "_pyaudit_python_core"
+
+
+class Filter:
+    __slots__ = ("matches",)
+
+    def __init__(self, items):
+        self.matches = Compiled(items).matches
+
+
+class Handle:
+    """One subscription inside the core."""
+
+    def __init__(self, core, sub_id, kind, items, arg):
+        self.id = sub_id
+        self.kind = kind
+        self.items = items
+        self.matches = Compiled(items).matches
+        self.active = True
+        self._core = core
+        self._lock = threading.Lock()
+        self.callback = arg if kind == "watch" else None
+        self.capacity = arg if kind == "record" else 0
+        self._buffer = []
+        self._dropped = 0
+        self._counts = {}
+
+    def close(self):
+        self._core.remove(self)
+
+    def drain(self):
+        with self._lock:
+            events, self._buffer = self._buffer, []
+        return events
+
+    @property
+    def dropped(self):
+        return self._dropped
+
+    def counts(self):
+        with self._lock:
+            return dict(self._counts)
+
+    def add_record(self, event, args):
+        entry = (event, args, time.time_ns(), threading.get_ident())
+        with self._lock:
+            if len(self._buffer) < self.capacity:
+                self._buffer.append(entry)
+            else:
+                self._dropped += 1
+
+    def add_count(self, event):
+        with self._lock:
+            self._counts[event] = self._counts.get(event, 0) + 1
+
+
+class Core:
+    backend = backend
+    Filter = Filter
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._handles = ()
+        self._memo = {}
+        self._next_id = 1
+        self._local = threading.local()
+        self._installed = False
+        self._probe_seen = False
+
+    # -- configuration ---------------------------------------------------
+
+    def subscribe(self, kind, items, arg):
+        with self._lock:
+            self._install()
+            handle = Handle(self, self._next_id, kind, items, arg)
+            self._next_id += 1
+            self._publish(self._handles + (handle,))
+        return handle
+
+    def remove(self, handle):
+        with self._lock:
+            if handle.active:
+                handle.active = False
+                self._publish(tuple(h for h in self._handles
+                                    if h is not handle))
+
+    def subscriptions(self):
+        return [(h.id, h.kind, h.items) for h in self._handles]
+
+    def _publish(self, handles):
+        # One assignment each: a hook running concurrently sees either
+        # the old memo or the new one, never a half-built one.
+        self._handles = handles
+        self._memo = {}
+
+    def _install(self):
+        if self._installed:
+            return
+        self._probe_seen = False
+        sys.addaudithook(self._hook)
+        sys.audit(PROBE_EVENT)
+        if not self._probe_seen:
+            raise InstallError(
+                "pyaudit's audit hook was not installed: an audit hook "
+                "added earlier refused sys.addaudithook, so no event "
+                "would be seen")
+        self._installed = True
+
+    # -- the hook ----------------------------------------------------------
+
+    def _targets(self, event):
+        if event == PROBE_EVENT:
+            self._probe_seen = True
+        memo = self._memo
+        targets = tuple(sorted(
+            (h for h in self._handles if h.matches(event)),
+            key=lambda h: (KIND_ORDER[h.kind], h.id)))
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[event] = targets
+        return targets
+
+    def _hook(self, event, args):
+        try:
+            targets = self._memo[event]
+        except KeyError:
+            targets = self._targets(event)
+        if not targets:
+            return
+        local = self._local
+        in_callback = getattr(local, "in_callback", False)
+        for handle in targets:
+            if not handle.active:
+                continue
+            kind = handle.kind
+            if kind == "count":
+                handle.add_count(event)
+            elif kind == "record":
+                handle.add_record(event, args)
+            elif kind == "watch":
+                if in_callback:
+                    continue
+                local.in_callback = True
+                try:
+                    handle.callback(event, args)
+                finally:
+                    local.in_callback = False
+            else:
+                raise Denied(event, args)
+
+
+def get_core():
+    """The process's one Python core, kept on ``sys`` so that reloading
+    pyaudit never adds a second hook."""
+    core = getattr(sys, _CORE_ATTRIBUTE, None)
+    if core is None:
+        core = Core()
+        setattr(sys, _CORE_ATTRIBUTE, core)
+    return core

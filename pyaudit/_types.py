@@ -1,0 +1,25 @@
+"""Plain value types returned by the API (shared by both backends)."""
+
+from typing import Any, NamedTuple, Tuple
+
+
+class Event(NamedTuple):
+    """One recorded audit event."""
+
+    name: str
+    """The event name, e.g. ``"socket.connect"``."""
+    args: Tuple[Any, ...]
+    """The event's own arguments tuple (the same object the hook saw)."""
+    time_ns: int
+    """When it was raised, on the ``time.time_ns()`` clock."""
+    thread_id: int
+    """``threading.get_ident()`` of the thread that raised it."""
+
+
+class SubscriptionInfo(NamedTuple):
+    """A live subscription as listed by ``pyaudit.subscriptions()``."""
+
+    id: int
+    kind: str
+    """"watch", "record", "count" or "deny"."""
+    patterns: Tuple[str, ...]

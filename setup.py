@@ -1,0 +1,35 @@
+"""Build script for pyaudit's C extension (metadata is in pyproject.toml).
+
+Set PYAUDIT_WERROR=1 to turn compiler warnings into errors (CI does), and
+PYAUDIT_SANITIZE=address,undefined to build with sanitizers.
+"""
+
+import os
+import sys
+from glob import glob
+
+from setuptools import Extension, setup
+
+compile_args = []
+link_args = []
+if sys.platform != "win32":
+    compile_args += ["-std=c11", "-Wall", "-Wextra"]
+    if os.environ.get("PYAUDIT_WERROR") == "1":
+        compile_args.append("-Werror")
+    sanitize = os.environ.get("PYAUDIT_SANITIZE")
+    if sanitize:
+        compile_args += ["-fsanitize=" + sanitize, "-fno-omit-frame-pointer",
+                         "-g", "-O1"]
+        link_args += ["-fsanitize=" + sanitize]
+
+setup(
+    ext_modules=[
+        Extension(
+            "pyaudit._pyaudit",
+            sources=sorted(glob("csrc/*.c")),
+            depends=sorted(glob("csrc/*.h")),
+            extra_compile_args=compile_args,
+            extra_link_args=link_args,
+        )
+    ],
+)
