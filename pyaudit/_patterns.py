@@ -17,10 +17,11 @@ ALLOWED = ("allowed: an exact name ('open'), a prefix ending in '.*' "
 
 
 def split(patterns):
-    """Return the pattern items as a tuple of str.
+    """Return the checked pattern items as a tuple of str.
 
     A str is split on commas and each item stripped; any other iterable must
-    yield str items that are already clean.
+    yield str items that are already clean.  Every item is checked with
+    parse(), so both backends reject bad patterns with the same message.
     """
     if isinstance(patterns, str):
         items = tuple(item.strip() for item in patterns.split(","))
@@ -28,6 +29,7 @@ def split(patterns):
             if not item:
                 raise ValueError(
                     "empty pattern in %r; %s" % (patterns, ALLOWED))
+            parse(item)
         return items
     if isinstance(patterns, (bytes, bytearray)):
         raise TypeError("patterns must be a str or an iterable of str, "
@@ -51,6 +53,7 @@ def split(patterns):
             raise ValueError("pattern %r contains a comma; give one pattern "
                              "per list item, or pass 'a,b' as one str"
                              % (item,))
+        parse(item)
         items.append(item)
     if not items:
         raise ValueError("no patterns given; " + ALLOWED)

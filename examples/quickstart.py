@@ -1,0 +1,57 @@
+"""Audit a small program and print what it did that matters for security.
+
+Run:  python examples/quickstart.py
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+
+import pyaudit
+
+SECURITY = "socket.*, subprocess.Popen, os.system, os.exec, ctypes.*, os.remove"
+
+
+def small_program(workdir):
+    """Some everyday work: files, a loopback connection, a child process."""
+    path = os.path.join(workdir, "notes.txt")
+    with open(path, "w") as f:
+        f.write("hello\n")
+    os.remove(path)
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    client = socket.create_connection(server.getsockname())
+    client.close()
+    server.close()
+
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+
+def main():
+    print("pyaudit backend:", pyaudit.backend)
+    opened = []
+    with pyaudit.record(SECURITY) as recorder, \
+            pyaudit.count("open, os.*") as counter, \
+            pyaudit.watch("open", lambda name, args: opened.append(args[0])):
+        with tempfile.TemporaryDirectory() as workdir:
+            small_program(workdir)
+
+    print("\nsecurity-relevant events, in order:")
+    for event in recorder.drain():
+        print("  %-22s %s" % (event.name, repr(event.args)[:70]))
+    print("\nfiles opened: %d (first: %s)" % (len(opened), opened[0]))
+    print("counts:", dict(sorted(counter.counts().items())))
+
+    with pyaudit.deny("socket.connect"):
+        try:
+            socket.create_connection(("127.0.0.1", 9))
+        except pyaudit.Denied as exc:
+            print("\ndenied:", exc)
+
+
+if __name__ == "__main__":
+    main()
