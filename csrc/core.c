@@ -117,9 +117,9 @@ pyaudit_core_remove(pyaudit_sub *sub)
          * nothing is delivered through it. */
         PyErr_Clear();
     }
-    /* Releasing the callback can run any Python code, which is safe now
+    /* Releasing the callable can run any Python code, which is safe now
      * that the core no longer lists the sub. */
-    pyaudit_sub_release_callback(sub);
+    pyaudit_sub_release_callable(sub);
     pyaudit_sub_decref(sub);
 }
 

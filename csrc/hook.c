@@ -20,9 +20,9 @@ now_ns(void)
 }
 
 static int
-deny(pyaudit_state *state, PyObject *name, PyObject *args)
+deny(PyObject *exception_class, PyObject *name, PyObject *args)
 {
-    PyObject *exc = PyObject_CallFunctionObjArgs(state->denied, name, args,
+    PyObject *exc = PyObject_CallFunctionObjArgs(exception_class, name, args,
                                                  NULL);
     if (exc != NULL) {
         PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
@@ -94,15 +94,17 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
                               PyThread_get_thread_ident());
         }
         else if (sub->kind == PYAUDIT_KIND_WATCH) {
-            if (sub->callback != NULL
-                && call_watch(sub->callback, name, args) < 0) {
+            if (sub->callable != NULL
+                && call_watch(sub->callable, name, args) < 0) {
                 result = -1;
                 break;
             }
         }
         else if (sub->kind == PYAUDIT_KIND_DENY) {
-            result = deny(sub->state, name, args);
-            break;
+            if (sub->callable != NULL) {
+                result = deny(sub->callable, name, args);
+                break;
+            }
         }
     }
     Py_XDECREF(name);
@@ -130,4 +132,13 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
         return 0;
     }
     return dispatch(table, targets, event, len, hash, args);
+}
+
+int
+pyaudit_noop_hook(const char *event, PyObject *args, void *userdata)
+{
+    (void)event;
+    (void)args;
+    (void)userdata;
+    return 0;
 }

@@ -8,6 +8,7 @@
  */
 #include "compat.h"
 #include "core.h"
+#include "hook.h"
 #include "state.h"
 
 #include <string.h>
@@ -291,11 +292,14 @@ attach_sink(pyaudit_sub *sub, PyObject *arg)
 {
     switch (sub->kind) {
     case PYAUDIT_KIND_WATCH:
+    case PYAUDIT_KIND_DENY:
         if (!PyCallable_Check(arg)) {
-            PyErr_SetString(PyExc_TypeError, "callback must be callable");
+            PyErr_SetString(PyExc_TypeError,
+                            "watch needs a callback and deny an exception "
+                            "class");
             return -1;
         }
-        sub->callback = Py_NewRef(arg);
+        sub->callable = Py_NewRef(arg);
         return 0;
     case PYAUDIT_KIND_RECORD: {
         Py_ssize_t capacity = PyLong_AsSsize_t(arg);
@@ -399,7 +403,21 @@ fail:
     return NULL;
 }
 
+static PyObject *
+module_install_noop_hook(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    if (PySys_AddAuditHook(pyaudit_noop_hook, NULL) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"_install_noop_hook", module_install_noop_hook, METH_NOARGS,
+     "Add a native hook that does nothing, for benchmarks only: it is the "
+     "floor pyaudit is measured against.  It can never be removed."},
     {"subscribe", module_subscribe, METH_VARARGS,
      "subscribe(kind, items, arg) -> Handle"},
     {"subscriptions", module_subscriptions, METH_NOARGS,
@@ -417,10 +435,9 @@ module_exec(PyObject *module)
     if (errors == NULL) {
         return -1;
     }
-    state->denied = PyObject_GetAttrString(errors, "Denied");
     state->install_error = PyObject_GetAttrString(errors, "InstallError");
     Py_DECREF(errors);
-    if (state->denied == NULL || state->install_error == NULL) {
+    if (state->install_error == NULL) {
         return -1;
     }
     state->filter_type = PyType_FromSpec(&filter_spec);
@@ -445,7 +462,6 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     pyaudit_state *state = get_state(module);
     Py_VISIT(state->filter_type);
     Py_VISIT(state->handle_type);
-    Py_VISIT(state->denied);
     Py_VISIT(state->install_error);
     return 0;
 }
@@ -456,7 +472,6 @@ module_clear(PyObject *module)
     pyaudit_state *state = get_state(module);
     Py_CLEAR(state->filter_type);
     Py_CLEAR(state->handle_type);
-    Py_CLEAR(state->denied);
     Py_CLEAR(state->install_error);
     return 0;
 }

@@ -8,7 +8,6 @@
 typedef struct pyaudit_state {
     PyObject *filter_type;      /* owned: _pyaudit.Filter */
     PyObject *handle_type;      /* owned: _pyaudit.Handle */
-    PyObject *denied;           /* owned: pyaudit._errors.Denied */
     PyObject *install_error;    /* owned: pyaudit._errors.InstallError */
     pyaudit_names names;        /* event-name strings of this interpreter */
 } pyaudit_state;

@@ -22,9 +22,9 @@ pyaudit_sub_new(pyaudit_kind kind)
 }
 
 void
-pyaudit_sub_release_callback(pyaudit_sub *sub)
+pyaudit_sub_release_callable(pyaudit_sub *sub)
 {
-    Py_CLEAR(sub->callback);
+    Py_CLEAR(sub->callable);
 }
 
 void
@@ -33,7 +33,7 @@ pyaudit_sub_decref(pyaudit_sub *sub)
     if (--sub->refcnt > 0) {
         return;
     }
-    pyaudit_sub_release_callback(sub);
+    pyaudit_sub_release_callable(sub);
     pyaudit_ring_free(sub->ring);
     pyaudit_counts_free(sub->counts);
     pyaudit_patterns_clear(&sub->patterns);

@@ -37,7 +37,9 @@ struct pyaudit_sub {
                                    events elsewhere are not delivered */
     struct pyaudit_state *state;/* borrowed: that interpreter's module
                                    state, which outlives every active sub */
-    PyObject *callback;         /* owned, watch only; cleared on close */
+    PyObject *callable;         /* owned; cleared on close.  watch: the
+                                   callback; deny: the exception class,
+                                   called with (name, args) */
     pyaudit_ring *ring;         /* owned, record only */
     pyaudit_counts *counts;     /* owned, count only */
     struct pyaudit_sub *next;   /* the core's live list (see core.h) */
@@ -56,10 +58,10 @@ pyaudit_sub_incref(pyaudit_sub *sub)
 /* The last reference frees the sub and releases what it owns. */
 void pyaudit_sub_decref(pyaudit_sub *sub);
 
-/* Drop the Python objects a closed sub no longer needs (its callback),
+/* Drop the Python object a closed sub no longer needs (its callable),
  * which also breaks cycles through a callback that refers to its own
  * subscription. */
-void pyaudit_sub_release_callback(pyaudit_sub *sub);
+void pyaudit_sub_release_callable(pyaudit_sub *sub);
 
 extern const char *const pyaudit_kind_names[PYAUDIT_KIND_LIMIT];
 

@@ -7,7 +7,9 @@ twin (``pyaudit._python``).  Both provide:
     core.Filter(items)                compiled filter with .matches(name)
     core.subscribe(kind, items, arg)  -> handle; kind is "watch" (arg: the
                                       callback), "record" (arg: capacity),
-                                      "count" or "deny" (arg: None)
+                                      "count" (arg: None) or "deny" (arg:
+                                      the exception class, called with
+                                      (name, args))
     core.subscriptions()              -> [(id, kind, items), ...]
 
 and handles with .id, .active, .close(), .drain() -> [(name, args,
@@ -19,6 +21,7 @@ Argument checking lives here, so both backends reject bad input alike.
 import operator
 
 from . import _patterns
+from ._errors import Denied
 from ._types import Event, SubscriptionInfo
 
 DEFAULT_CAPACITY = 65536
@@ -118,7 +121,14 @@ class FilterBase:
         if not isinstance(name, str):
             raise TypeError("event name must be a str, not %s"
                             % type(name).__name__)
-        return self._compiled.matches(name)
+        if "\0" in name:
+            raise ValueError("event name %r contains a NUL character; no "
+                             "event can have that name" % (name,))
+        try:
+            return self._compiled.matches(name)
+        except UnicodeEncodeError:
+            raise ValueError("event name %r cannot be encoded as UTF-8; no "
+                             "event can have that name" % (name,)) from None
 
     def __repr__(self):
         return "pyaudit.Filter(%r)" % (",".join(self._patterns),)
@@ -165,7 +175,7 @@ class API:
 
     def deny(self, patterns):
         """Refuse matching events by raising ``pyaudit.Denied``."""
-        return self._subscribe(Subscription, "deny", patterns, None)
+        return self._subscribe(Subscription, "deny", patterns, Denied)
 
     def subscriptions(self):
         """The live subscriptions, oldest first."""

@@ -71,6 +71,11 @@ def parse(item):
     if "\0" in item:
         raise ValueError("pattern %r contains a NUL character; %s"
                          % (item, ALLOWED))
+    try:
+        item.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("pattern %r cannot be encoded as UTF-8, so no "
+                         "event can have that name" % (item,)) from None
     if excluded:
         if not body:
             raise ValueError("pattern %r excludes nothing; %s"
@@ -89,11 +94,6 @@ def parse(item):
             return excluded, "prefix", body[:-1]
         raise ValueError("pattern %r uses '*' in an unsupported place; %s"
                          % (item, ALLOWED))
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("pattern %r cannot be encoded as UTF-8, so no "
-                         "event can have that name" % (item,)) from None
     return excluded, "exact", body
 
 

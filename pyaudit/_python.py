@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from ._errors import Denied, InstallError
+from ._errors import InstallError
 from ._patterns import Compiled
 
 backend = "python"
@@ -24,10 +24,14 @@ _CORE_ATTRIBUTE = "_pyaudit_python_core"
 
 
 class Filter:
-    __slots__ = ("matches",)
+    __slots__ = ("_matches",)
 
     def __init__(self, items):
-        self.matches = Compiled(items).matches
+        self._matches = Compiled(items).matches
+
+    def matches(self, name):
+        name.encode("utf-8")    # as the native core: no event has such a name
+        return self._matches(name)
 
 
 class Handle:
@@ -41,7 +45,8 @@ class Handle:
         self.active = True
         self._core = core
         self._lock = threading.Lock()
-        self.callback = arg if kind == "watch" else None
+        # watch: the callback; deny: the exception class to raise.
+        self.callable = arg if kind in ("watch", "deny") else None
         self.capacity = arg if kind == "record" else 0
         self._buffer = []
         self._dropped = 0
@@ -164,11 +169,11 @@ class Core:
                     continue
                 local.in_callback = True
                 try:
-                    handle.callback(event, args)
+                    handle.callable(event, args)
                 finally:
                     local.in_callback = False
             else:
-                raise Denied(event, args)
+                raise handle.callable(event, args)
 
 
 def get_core():
