@@ -1,5 +1,6 @@
 /* counts.c: per-event-name counters (see counts.h). */
 #include "counts.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ find_slot(pyaudit_count_slot *slots, size_t mask, const char *name,
     size_t i = hash & mask;
     while (slots[i].name != NULL
            && !(slots[i].hash == hash && slots[i].len == len
-                && memcmp(slots[i].name, name, len) == 0)) {
+                && pyaudit_bytes_equal(slots[i].name, name, len))) {
         i = (i + 1) & mask;
     }
     return &slots[i];
@@ -57,33 +58,47 @@ grow(pyaudit_counts *counts)
     return 0;
 }
 
-int
-pyaudit_counts_add(pyaudit_counts *counts, const char *name, size_t len,
-                   uint32_t hash)
+uint64_t *
+pyaudit_counts_cell(pyaudit_counts *counts, const char *name, size_t len,
+                    uint32_t hash)
 {
     pyaudit_count_slot *slot = find_slot(counts->slots, counts->mask, name,
                                          len, hash);
     if (PYAUDIT_LIKELY(slot->name != NULL)) {
-        slot->count++;
-        return 0;
+        return slot->cell;
     }
     if ((counts->used + 1) * 2 > counts->mask + 1) {
         if (grow(counts) < 0) {
-            return -1;
+            return NULL;
         }
         slot = find_slot(counts->slots, counts->mask, name, len, hash);
     }
     char *copy = malloc(len + 1);
-    if (copy == NULL) {
-        return -1;
+    uint64_t *cell = calloc(1, sizeof(uint64_t));
+    if (copy == NULL || cell == NULL) {
+        free(copy);
+        free(cell);
+        return NULL;
     }
     memcpy(copy, name, len);
     copy[len] = '\0';
     slot->name = copy;
     slot->len = len;
     slot->hash = hash;
-    slot->count = 1;
+    slot->cell = cell;
     counts->used++;
+    return cell;
+}
+
+int
+pyaudit_counts_add(pyaudit_counts *counts, const char *name, size_t len,
+                   uint32_t hash)
+{
+    uint64_t *cell = pyaudit_counts_cell(counts, name, len, hash);
+    if (cell == NULL) {
+        return -1;
+    }
+    (*cell)++;
     return 0;
 }
 
@@ -96,13 +111,13 @@ pyaudit_counts_dict(const pyaudit_counts *counts)
     }
     for (size_t i = 0; i <= counts->mask; i++) {
         const pyaudit_count_slot *slot = &counts->slots[i];
-        if (slot->name == NULL) {
+        if (slot->name == NULL || *slot->cell == 0) {
             continue;
         }
         PyObject *key = PyUnicode_DecodeUTF8(slot->name,
                                              (Py_ssize_t)slot->len,
                                              "surrogateescape");
-        PyObject *value = PyLong_FromUnsignedLongLong(slot->count);
+        PyObject *value = PyLong_FromUnsignedLongLong(*slot->cell);
         if (key == NULL || value == NULL
             || PyDict_SetItem(dict, key, value) < 0) {
             Py_XDECREF(key);
@@ -124,6 +139,7 @@ pyaudit_counts_free(pyaudit_counts *counts)
     }
     for (size_t i = 0; i <= counts->mask; i++) {
         free(counts->slots[i].name);
+        free(counts->slots[i].cell);
     }
     free(counts->slots);
     free(counts);

@@ -62,14 +62,18 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
     int result = 0;
     int reentered = in_watch_callback;
 
-    table->refcnt++;
+    pyaudit_table_incref(table);
     for (size_t i = 0; i < targets->count; i++) {
-        pyaudit_sub *sub = targets->subs[i];  /* borrowed from the table */
+        const pyaudit_target *target = &targets->targets[i];
+        pyaudit_sub *sub = target->sub;     /* borrowed from the table */
         if (!sub->active || sub->interp != interp) {
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_COUNT) {
-            if (pyaudit_counts_add(sub->counts, event, len, hash) < 0) {
+            if (target->count_cell != NULL) {
+                (*target->count_cell)++;
+            }
+            else if (pyaudit_counts_add(sub->counts, event, len, hash) < 0) {
                 PyErr_NoMemory();
                 result = -1;
                 break;

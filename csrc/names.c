@@ -1,5 +1,6 @@
 /* names.c: the cache of event-name strings (see names.h). */
 #include "names.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@ find_slot(pyaudit_name_slot *slots, size_t mask, const char *name,
     size_t i = hash & mask;
     while (slots[i].str != NULL
            && !(slots[i].hash == hash && slots[i].len == len
-                && memcmp(slots[i].utf8, name, len) == 0)) {
+                && pyaudit_bytes_equal(slots[i].utf8, name, len))) {
         i = (i + 1) & mask;
     }
     return &slots[i];

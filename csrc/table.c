@@ -10,7 +10,7 @@ pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
     .exact = &empty_slot,
     .prefix = &empty_slot,
-    .refcnt = 1,
+    .refcnt = 2,    /* the core's, and one never dropped: it is static */
 };
 
 static uint32_t
@@ -31,7 +31,7 @@ insert_key(pyaudit_slot *slots, uint32_t mask, const char *key, size_t len)
     uint32_t i = hash & mask;
     while (slots[i].key != NULL) {
         if (slots[i].hash == hash && slots[i].len == len
-            && memcmp(slots[i].key, key, len) == 0) {
+            && pyaudit_bytes_equal(slots[i].key, key, len)) {
             return NULL;
         }
         i = (i + 1) & mask;
@@ -57,14 +57,23 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
         }
         if (list == NULL) {
             list = malloc(sizeof(pyaudit_targets)
-                          + (t->nsubs - 1) * sizeof(pyaudit_sub *));
+                          + (t->nsubs - 1) * sizeof(pyaudit_target));
             if (list == NULL) {
                 *failed = 1;
                 return NULL;
             }
             t->lists[t->nlists++] = list;
         }
-        list->subs[count++] = sub;
+        pyaudit_target *target = &list->targets[count++];
+        target->sub = sub;
+        target->count_cell = NULL;
+        if (sub->kind == PYAUDIT_KIND_COUNT && mode == PYAUDIT_AS_NAME) {
+            target->count_cell = pyaudit_counts_cell(
+                sub->counts, key, len, pyaudit_hash(key, len));
+            if (target->count_cell == NULL) {
+                *failed = 1;
+            }
+        }
     }
     if (list != NULL) {
         list->count = count;
@@ -160,14 +169,8 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
 }
 
 void
-pyaudit_table_decref(pyaudit_table *t)
+pyaudit_table_free(pyaudit_table *t)
 {
-    if (t == &pyaudit_empty_table) {
-        return;                     /* static: never freed */
-    }
-    if (--t->refcnt > 0) {
-        return;
-    }
     for (size_t i = 0; i < t->nlists; i++) {
         free(t->lists[i]);
     }

@@ -22,16 +22,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
-
+#include "bytes.h"
 #include "compat.h"
 
 typedef struct pyaudit_sub pyaudit_sub;
 
 typedef struct {
-    size_t count;               /* at least 1: empty lists are NULL */
-    pyaudit_sub *subs[1];       /* borrowed: the table owns the references
+    pyaudit_sub *sub;           /* borrowed: the table owns the reference
                                    (see pyaudit_table.subs) */
+    uint64_t *count_cell;       /* borrowed from sub->counts: for a count
+                                   sub under an exact key, the cell of that
+                                   name; otherwise NULL */
+} pyaudit_target;
+
+typedef struct {
+    size_t count;               /* at least 1: empty lists are NULL */
+    pyaudit_target targets[1];  /* count of them, in delivery order */
 } pyaudit_targets;
 
 typedef struct {
@@ -67,11 +73,24 @@ extern pyaudit_table pyaudit_empty_table;
  * with refcount 1.  Returns NULL when out of memory. */
 pyaudit_table *pyaudit_table_compile(pyaudit_sub *const *subs, size_t n);
 
-/* Drop a reference; the last one frees the table and releases its subs. */
-void pyaudit_table_decref(pyaudit_table *table);
+/* Free a table whose last reference is gone, releasing its subs. */
+void pyaudit_table_free(pyaudit_table *table);
 
-#define PYAUDIT_FNV_OFFSET 2166136261u
-#define PYAUDIT_FNV_PRIME 16777619u
+static inline void
+pyaudit_table_incref(pyaudit_table *table)
+{
+    table->refcnt++;
+}
+
+/* Drop a reference; the last one frees the table (never the static
+ * empty table, whose count the core's reference keeps above zero). */
+static inline void
+pyaudit_table_decref(pyaudit_table *table)
+{
+    if (--table->refcnt == 0) {
+        pyaudit_table_free(table);
+    }
+}
 
 static inline const pyaudit_slot *
 pyaudit_table_find(const pyaudit_slot *slots, uint32_t mask, uint32_t hash,
@@ -84,7 +103,7 @@ pyaudit_table_find(const pyaudit_slot *slots, uint32_t mask, uint32_t hash,
             return NULL;
         }
         if (slot->hash == hash && slot->len == len
-            && memcmp(slot->key, name, len) == 0) {
+            && pyaudit_bytes_equal(slot->key, name, len)) {
             return slot;
         }
         i = (i + 1) & mask;
@@ -134,17 +153,6 @@ pyaudit_table_lookup(const pyaudit_table *t, const char *name,
     *hash_out = hash;
     *len_out = len;
     return best;
-}
-
-/* The same hash as the lookup, for names with a known length. */
-static inline uint32_t
-pyaudit_hash(const char *name, size_t len)
-{
-    uint32_t hash = PYAUDIT_FNV_OFFSET;
-    for (size_t i = 0; i < len; i++) {
-        hash = (hash ^ (unsigned char)name[i]) * PYAUDIT_FNV_PRIME;
-    }
-    return hash;
 }
 
 #endif /* PYAUDIT_TABLE_H */
