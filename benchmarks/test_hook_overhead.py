@@ -1,0 +1,103 @@
+"""Hook overhead benchmarks (pytest-benchmark).
+
+    pytest benchmarks/ --benchmark-only
+
+In-process benchmarks time one event through each subscription kind; the
+process-isolated configurations (no hook, no-op C hook, pure-Python hook),
+which cannot share a process because hooks are never removed, are measured
+by ``python -m pyaudit bench``, which the last benchmark runs once.
+"""
+
+import copy
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+import pyaudit
+
+pytestmark = pytest.mark.skipif(pyaudit.backend != "native",
+                                reason="benchmarks measure the C extension")
+
+SECURITY_FILTER = ("socket.*, subprocess.*, os.system, os.exec, "
+                   "os.posix_spawn, os.spawn, os.fork, ctypes.*, "
+                   "urllib.Request, webbrowser.open")
+NESTED = {"k%d" % i: [list(range(10)), {"a": (1, 2, [3, 4])}]
+          for i in range(50)}
+
+
+@pytest.fixture(scope="module")
+def security_filter():
+    with pyaudit.count(SECURITY_FILTER) as counter:
+        yield counter
+
+
+def raise_events(name, n=1000):
+    audit = sys.audit
+    for _ in range(n):
+        audit(name, 1)
+
+
+def test_miss(benchmark, security_filter):
+    benchmark(raise_events, "bench.miss")
+
+
+def test_miss_builtins_id(benchmark, security_filter):
+    objects = list(range(1000))
+    benchmark(lambda: [id(x) for x in objects])
+
+
+def test_watch_hit(benchmark, security_filter):
+    calls = []
+    with pyaudit.watch("bench.watch", lambda name, args: calls.append(name)):
+        benchmark(raise_events, "bench.watch")
+    assert calls and set(calls) == {"bench.watch"}
+
+
+def test_record_hit(benchmark, security_filter):
+    with pyaudit.record("bench.record", capacity=1000) as recorder:
+        def record_and_drain():
+            raise_events("bench.record")
+            return recorder.drain()
+        events = benchmark(record_and_drain)
+    assert len(events) == 1000 and recorder.dropped == 0
+
+
+def test_count_hit(benchmark, security_filter):
+    with pyaudit.count("bench.count") as counter:
+        benchmark(raise_events, "bench.count")
+    assert counter.counts()["bench.count"] % 1000 == 0
+
+
+def test_deny_hit(benchmark, security_filter):
+    def denied():
+        try:
+            sys.audit("bench.deny")
+        except pyaudit.Denied:
+            return True
+    with pyaudit.deny("bench.deny"):
+        assert benchmark(denied)
+
+
+def test_workload_deepcopy(benchmark, security_filter):
+    benchmark(copy.deepcopy, NESTED)
+
+
+def test_workload_pickle(benchmark, security_filter):
+    data = [pyaudit.SubscriptionInfo(i, "watch", ("x",)) for i in range(500)]
+    benchmark(lambda: pickle.loads(pickle.dumps(data)))
+
+
+def test_bench_command_runs(benchmark):
+    """The process-isolated comparison, once, with few events (a smoke run:
+    the ratios it prints are measured, not asserted)."""
+    def run():
+        return subprocess.run(
+            [sys.executable, "-m", "pyaudit", "bench", "--events", "2000",
+             "--rounds", "1"], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True, check=True)
+    done = benchmark.pedantic(run, rounds=1, iterations=1)
+    for config in ("none", "noop", "miss", "watch", "record", "count",
+                   "python"):
+        assert config in done.stdout

@@ -1,0 +1,216 @@
+"""``python -m pyaudit bench``: measure what an audit hook costs per event.
+
+Every configuration runs in a fresh process (hooks can never be removed):
+
+    none     no audit hook at all
+    noop     a C hook that returns at once: the floor for any hook
+    miss     pyaudit, a typical security filter, an event it does not want
+    watch    ... plus a watch subscription with a trivial callback, hit
+    record   ... plus a record subscription, hit
+    count    ... plus a count subscription, hit
+    python   a pure-Python hook filtering with a frozenset, calling the
+             same trivial callback, hit
+
+Overhead is a configuration's cost per event minus that of "none", on the
+same interpreter in the same run.  Nanoseconds come from interleaved rounds
+(median and spread); instructions, with --instructions, from callgrind as
+the difference between two loop lengths, so start-up cancels out.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+CONFIGS = ("none", "noop", "miss", "watch", "record", "count", "python")
+
+
+def _run_child(config, events, prefix=()):
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    command = list(prefix) + [sys.executable, "-m", "pyaudit._bench_child",
+                              config, str(events)]
+    done = subprocess.run(command, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+    if done.returncode != 0:
+        raise RuntimeError("configuration %r failed: %s"
+                           % (config, done.stderr.strip()[-500:]))
+    return done
+
+
+def measure_ns(configs, events, rounds, progress):
+    """ns/event per configuration: {config: [one value per round]}."""
+    samples = {config: [] for config in configs}
+    for round_number in range(rounds):
+        for config in configs:     # interleaved, so drift hits all alike
+            progress("round %d/%d: %s" % (round_number + 1, rounds, config))
+            elapsed = int(_run_child(config, events).stdout.split()[-1])
+            samples[config].append(elapsed / events)
+    return samples
+
+
+def _callgrind_total(config, events):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        _run_child(config, events, prefix=(
+            "valgrind", "--tool=callgrind", "--callgrind-out-file=" + out))
+        with open(out) as f:
+            for line in f:
+                if line.startswith("totals:") or line.startswith("summary:"):
+                    return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no total for %r" % (config,))
+
+
+def measure_instructions(configs, events, progress):
+    """Instructions/event per configuration, from callgrind."""
+    result = {}
+    for config in configs:
+        progress("instructions: %s" % config)
+        short = _callgrind_total(config, events)
+        long = _callgrind_total(config, 2 * events)
+        result[config] = (long - short) / events
+    return result
+
+
+def summarise(samples, instructions):
+    """Rows of numbers for each configuration."""
+    median = {c: statistics.median(v) for c, v in samples.items()}
+    base = median.get("none", 0.0)
+    overhead = {c: m - base for c, m in median.items()}
+    rows = []
+    for config, values in samples.items():
+        row = {
+            "config": config,
+            "ns_per_event": median[config],
+            "ns_spread": [min(values), max(values)],
+            "overhead_ns": overhead[config],
+        }
+        for reference in ("noop", "python"):
+            ref = overhead.get(reference)
+            if ref and config != "none":
+                row["ratio_to_" + reference] = overhead[config] / ref
+        if instructions:
+            base_i = instructions["none"]
+            row["instructions_per_event"] = instructions[config]
+            row["overhead_instructions"] = instructions[config] - base_i
+            for reference in ("noop", "python"):
+                ref = instructions.get(reference, base_i) - base_i
+                if ref and config != "none":
+                    row["instructions_ratio_to_" + reference] = (
+                        (instructions[config] - base_i) / ref)
+        rows.append(row)
+    return rows
+
+
+def format_table(rows):
+    has_i = "instructions_per_event" in rows[0]
+    header = ["config", "ns/event", "spread", "overhead ns", "x noop",
+              "x python"]
+    if has_i:
+        header += ["instr/event", "overhead instr", "x noop (instr)",
+                   "x python (instr)"]
+    lines = [header]
+    for r in rows:
+        line = [r["config"], "%.1f" % r["ns_per_event"],
+                "%.1f-%.1f" % tuple(r["ns_spread"]), "%.1f" % r["overhead_ns"],
+                "%.2f" % r["ratio_to_noop"] if "ratio_to_noop" in r else "",
+                "%.2f" % r["ratio_to_python"] if "ratio_to_python" in r
+                else ""]
+        if has_i:
+            line += ["%.0f" % r["instructions_per_event"],
+                     "%.0f" % r["overhead_instructions"],
+                     "%.2f" % r["instructions_ratio_to_noop"]
+                     if "instructions_ratio_to_noop" in r else "",
+                     "%.2f" % r["instructions_ratio_to_python"]
+                     if "instructions_ratio_to_python" in r else ""]
+        lines.append(line)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths))
+                     for line in lines)
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install pyaudit[plot]")
+    rows = [r for r in rows if r["config"] != "none"]
+    key = ("overhead_instructions" if "overhead_instructions" in rows[0]
+           else "overhead_ns")
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.barh([r["config"] for r in rows], [r[key] for r in rows],
+            color=["#888" if r["config"] in ("noop", "python") else "#2a7"
+                   for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("overhead per event over no hook (%s)"
+                  % ("instructions" if key == "overhead_instructions"
+                     else "ns"))
+    ax.set_title("pyaudit hook overhead, Python %d.%d"
+                 % sys.version_info[:2])
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, not %d" % value)
+    return value
+
+
+def add_arguments(parser):
+    parser.add_argument("--events", type=positive_int, default=200_000,
+                        help="events per timed run (default 200000)")
+    parser.add_argument("--rounds", type=positive_int, default=5,
+                        help="interleaved timing rounds (default 5)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions/event with callgrind")
+    parser.add_argument("--instruction-events", type=positive_int,
+                        default=20_000,
+                        help="events per callgrind run (default 20000)")
+    parser.add_argument("--configs", default=",".join(CONFIGS),
+                        help="comma-separated subset of: " + ", ".join(CONFIGS))
+    parser.add_argument("--json", metavar="FILE", help="write results here")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="draw the overheads (needs matplotlib)")
+
+
+def run(args, parser):
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown or not configs:
+        parser.error("unknown configuration %s; choose from %s"
+                     % (", ".join(map(repr, unknown)) or "(none given)",
+                        ", ".join(CONFIGS)))
+    for needed in ("none",):
+        if needed not in configs:
+            configs.insert(0, needed)
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind on PATH")
+
+    def progress(message):
+        print("  " + message, file=sys.stderr, flush=True)
+
+    samples = measure_ns(configs, args.events, args.rounds, progress)
+    instructions = (measure_instructions(configs, args.instruction_events,
+                                         progress)
+                    if args.instructions else None)
+    rows = summarise(samples, instructions)
+    print("Python %s, %d events x %d rounds per configuration"
+          % (sys.version.split()[0], args.events, args.rounds))
+    print(format_table(rows))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"python": sys.version.split()[0], "rows": rows}, f,
+                      indent=2)
+    if args.plot:
+        plot(rows, args.plot)
+    return 0
