@@ -6,9 +6,17 @@ import sys
 from . import bench
 
 
+class Parser(argparse.ArgumentParser):
+    """Bad input is one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pyaudit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = Parser(prog="python -m pyaudit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=Parser)
     bench_parser = commands.add_parser(
         "bench", help="measure audit hook overhead per event",
         description=bench.__doc__.splitlines()[0])
@@ -16,9 +24,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "bench":
         return bench.run(args, bench_parser)
-    parser.print_usage(sys.stderr)
-    print("python -m pyaudit: error: give a command: bench", file=sys.stderr)
-    return 2
+    parser.error("give a command: bench")
 
 
 if __name__ == "__main__":
