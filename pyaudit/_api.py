@@ -25,6 +25,7 @@ from ._errors import Denied
 from ._types import Event, SubscriptionInfo
 
 DEFAULT_CAPACITY = 65536
+MAX_CAPACITY = 2 ** 30      # the native ring is allocated up front
 
 
 class Subscription:
@@ -164,9 +165,9 @@ class API:
         except TypeError:
             raise TypeError("capacity must be an int, not %s"
                             % type(capacity).__name__) from None
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1, not %d"
-                             % capacity)
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise ValueError("capacity must be between 1 and %d, not %d"
+                             % (MAX_CAPACITY, capacity))
         return self._subscribe(Recorder, "record", patterns, capacity)
 
     def count(self, patterns):
