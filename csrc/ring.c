@@ -25,6 +25,14 @@ pyaudit_ring_new(size_t capacity)
     return ring;
 }
 
+/* The slot of the i-th oldest record. */
+static size_t
+slot_of(const pyaudit_ring *ring, size_t i)
+{
+    size_t index = ring->head + i;
+    return index >= ring->capacity ? index - ring->capacity : index;
+}
+
 void
 pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
                   int64_t time_ns, unsigned long thread_id)
@@ -33,11 +41,7 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
         ring->dropped++;
         return;
     }
-    size_t index = ring->head + ring->count;
-    if (index >= ring->capacity) {
-        index -= ring->capacity;
-    }
-    pyaudit_record *record = &ring->records[index];
+    pyaudit_record *record = &ring->records[slot_of(ring, ring->count)];
     record->name = Py_NewRef(name);
     record->args = Py_NewRef(args);
     record->time_ns = time_ns;
@@ -66,11 +70,7 @@ pyaudit_ring_drain(pyaudit_ring *ring)
         return PyErr_NoMemory();
     }
     for (size_t i = 0; i < n; i++) {
-        size_t index = ring->head + i;
-        if (index >= ring->capacity) {
-            index -= ring->capacity;
-        }
-        taken[i] = ring->records[index];
+        taken[i] = ring->records[slot_of(ring, i)];
     }
     ring->head = 0;
     ring->count = 0;
@@ -107,12 +107,9 @@ pyaudit_ring_free(pyaudit_ring *ring)
         return;
     }
     for (size_t i = 0; i < ring->count; i++) {
-        size_t index = ring->head + i;
-        if (index >= ring->capacity) {
-            index -= ring->capacity;
-        }
-        Py_DECREF(ring->records[index].name);
-        Py_DECREF(ring->records[index].args);
+        pyaudit_record *record = &ring->records[slot_of(ring, i)];
+        Py_DECREF(record->name);
+        Py_DECREF(record->args);
     }
     free(ring);
 }
