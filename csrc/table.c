@@ -81,6 +81,23 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
     return list;
 }
 
+/* Keep prefix_lengths sorted and distinct.  It has room for every key. */
+static void
+add_prefix_length(pyaudit_table *t, size_t len)
+{
+    size_t i = 0;
+    while (i < t->nprefix_lengths && t->prefix_lengths[i] < len) {
+        i++;
+    }
+    if (i < t->nprefix_lengths && t->prefix_lengths[i] == len) {
+        return;
+    }
+    memmove(&t->prefix_lengths[i + 1], &t->prefix_lengths[i],
+            (t->nprefix_lengths - i) * sizeof(size_t));
+    t->prefix_lengths[i] = len;
+    t->nprefix_lengths++;
+}
+
 static void
 mark_first_two(pyaudit_table *t, const char *key, size_t len)
 {
@@ -113,10 +130,12 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
     t->exact = calloc(exact_size, sizeof(pyaudit_slot));
     t->prefix = calloc(prefix_size, sizeof(pyaudit_slot));
     t->subs = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
+    t->prefix_lengths = malloc((prefix_keys ? prefix_keys : 1)
+                               * sizeof(size_t));
     t->lists = malloc((exact_keys + prefix_keys + 1)
                       * sizeof(pyaudit_targets *));
     if (t->exact == NULL || t->prefix == NULL || t->subs == NULL
-        || t->lists == NULL) {
+        || t->lists == NULL || t->prefix_lengths == NULL) {
         pyaudit_table_decref(t);
         return NULL;
     }
@@ -143,7 +162,9 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
                 slot = insert_key(t->prefix, t->prefix_mask, item->text,
                                   item->len);
                 mode = PYAUDIT_AS_PREFIX_CLASS;
-                t->prefix_count += slot != NULL;
+                if (slot != NULL) {
+                    add_prefix_length(t, item->len);
+                }
             }
             else {
                 continue;
@@ -181,5 +202,6 @@ pyaudit_table_free(pyaudit_table *t)
     free(t->subs);
     free(t->exact);
     free(t->prefix);
+    free(t->prefix_lengths);
     free(t);
 }

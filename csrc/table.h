@@ -8,9 +8,10 @@
  *   - a prefix key's targets are those matching every name whose longest
  *     prefix key it is, and which is not an exact key;
  *   - default_targets are those matching every other name (via "*").
- * A lookup therefore hashes the name once, probing the prefix table at each
- * '.', and the exact table at the end.  When no subscription has "*", a
- * bitmap of every wanted key's first two bytes rejects most misses after
+ * A lookup measures the name, probes the prefix table only at the lengths
+ * some prefix key has (and only where the name has a '.' there), and hashes
+ * the whole name once for the exact table.  When no subscription has "*",
+ * a bitmap of every wanted key's first two bytes rejects most misses after
  * reading two bytes.
  *
  * A table holds a reference on each subscription in its targets.  Its own
@@ -58,7 +59,9 @@ typedef struct pyaudit_table {
     pyaudit_slot *prefix;       /* owned, prefix_mask + 1 slots */
     uint32_t exact_mask;
     uint32_t prefix_mask;
-    size_t prefix_count;
+    size_t *prefix_lengths;     /* owned: distinct prefix key lengths,
+                                   ascending */
+    size_t nprefix_lengths;
     Py_ssize_t refcnt;          /* the core while current + running hooks */
     pyaudit_sub **subs;         /* owned references, nsubs of them */
     size_t nsubs;
@@ -125,26 +128,23 @@ pyaudit_table_lookup(const pyaudit_table *t, const char *name,
         }
     }
     const pyaudit_targets *best = t->default_targets;
-    uint32_t hash = PYAUDIT_FNV_OFFSET;
-    if (t->prefix_count == 0) {
-        for (; *p; p++) {
-            hash = (hash ^ *p) * PYAUDIT_FNV_PRIME;
+    size_t len = strlen(name);
+    /* Longer prefixes are tried later and so win. */
+    for (size_t i = 0; i < t->nprefix_lengths; i++) {
+        size_t plen = t->prefix_lengths[i];
+        if (plen > len) {
+            break;
         }
-    }
-    else {
-        for (; *p; p++) {
-            hash = (hash ^ *p) * PYAUDIT_FNV_PRIME;
-            if (*p == '.') {
-                const pyaudit_slot *slot = pyaudit_table_find(
-                    t->prefix, t->prefix_mask, hash, name,
-                    (size_t)((const char *)p - name) + 1);
-                if (slot != NULL) {
-                    best = slot->targets;
-                }
+        if (name[plen - 1] == '.') {
+            const pyaudit_slot *slot = pyaudit_table_find(
+                t->prefix, t->prefix_mask, pyaudit_hash(name, plen), name,
+                plen);
+            if (slot != NULL) {
+                best = slot->targets;
             }
         }
     }
-    size_t len = (size_t)((const char *)p - name);
+    uint32_t hash = pyaudit_hash(name, len);
     const pyaudit_slot *slot = pyaudit_table_find(t->exact, t->exact_mask,
                                                   hash, name, len);
     if (slot != NULL) {
