@@ -1,9 +1,18 @@
-"""Command line: ``python -m pyaudit bench ...``."""
+"""Command line: ``python -m pyaudit COMMAND ...``.
+
+Each command lives in its own module, which provides ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args, parser) -> exit status``.
+"""
 
 import argparse
+import importlib
 import sys
 
-from . import bench
+COMMANDS = {
+    "run": "pyaudit._run",           # run a program with auditing
+    "events": "pyaudit._catalog_cli",  # the events catalog
+    "bench": "pyaudit.bench",        # measure hook overhead
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -17,14 +26,18 @@ def main(argv=None):
     parser = Parser(prog="python -m pyaudit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=Parser)
-    bench_parser = commands.add_parser(
-        "bench", help="measure audit hook overhead per event",
-        description=bench.__doc__.splitlines()[0])
-    bench.add_arguments(bench_parser)
+    modules = {}
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        modules[name] = module
+        sub = commands.add_parser(name, help=module.HELP,
+                                  description=module.HELP)
+        module.add_arguments(sub)
     args = parser.parse_args(argv)
-    if args.command == "bench":
-        return bench.run(args, bench_parser)
-    parser.error("give a command: bench")
+    if args.command is None:
+        parser.error("give a command: " + ", ".join(COMMANDS))
+    module = modules[args.command]
+    return module.run(args, commands.choices[args.command])
 
 
 if __name__ == "__main__":

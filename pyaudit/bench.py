@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 
+HELP = "measure audit hook overhead per event"
+
 CONFIGS = ("none", "noop", "miss", "watch", "record", "count", "python")
 
 
