@@ -53,8 +53,8 @@ pyaudit_hash(const char *name, size_t len)
                         | (unsigned char)name[len - 1];
         h = (h ^ word) * PYAUDIT_HASH_MULTIPLIER;
     }
-    /* The table uses the low bits: fold the well-mixed high ones in. */
-    return (uint32_t)(h ^ (h >> 29) ^ (h >> 47));
+    /* The table uses the low bits: fold the well-mixed high half in. */
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 /* Whether a and b, both len bytes long, are equal. */

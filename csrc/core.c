@@ -23,10 +23,13 @@ pyaudit_core_install(PyObject *install_error)
     if (PySys_AddAuditHook(pyaudit_hook, NULL) < 0) {
         return -1;
     }
-    pyaudit_core.probing = 1;
+    /* Nothing is subscribed before the hook is installed, so the current
+     * table is the empty one; the probe table stands in for it. */
+    pyaudit_table *current = pyaudit_core.table;
     pyaudit_core.probe_seen = 0;
+    PYAUDIT_STORE_PTR(pyaudit_core.table, &pyaudit_probe_table);
     int result = PySys_Audit(PYAUDIT_PROBE_EVENT, "");
-    pyaudit_core.probing = 0;
+    PYAUDIT_STORE_PTR(pyaudit_core.table, current);
     if (result < 0) {
         return -1;
     }

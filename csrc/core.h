@@ -18,13 +18,12 @@
 typedef struct {
     pyaudit_table *table;       /* owned reference; never NULL */
     int installed;              /* the hook is in place and seen working */
-    int probing;                /* an install probe is in flight */
     int probe_seen;             /* the hook saw the probe */
     long next_id;
     pyaudit_sub *live;          /* owned references, oldest first */
 } pyaudit_core_t;
 
-extern pyaudit_core_t pyaudit_core;
+extern PYAUDIT_INTERNAL pyaudit_core_t pyaudit_core;
 
 /* Install the hook once per process, and check that it really runs.
  * 0, or -1 with an exception set (install_error when the hook was not

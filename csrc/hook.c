@@ -116,6 +116,38 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
     return result;
 }
 
+/* Everything after the two-byte rejection; out of line, so that the
+ * rejection needs no stack frame. */
+static PYAUDIT_NOINLINE int
+lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args)
+{
+    uint32_t hash;
+    size_t len;
+    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
+                                                          &hash, &len);
+    if (PYAUDIT_LIKELY(targets == NULL)) {
+        if (PYAUDIT_UNLIKELY(table == &pyaudit_probe_table)
+            && strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
+            pyaudit_core.probe_seen = 1;
+        }
+        return 0;
+    }
+    if (targets->count_only) {
+        /* Counting runs no Python code, so it needs no table reference,
+         * no event-name str and no dispatch. */
+        PyInterpreterState *interp = PyInterpreterState_Get();
+        const pyaudit_target *target = targets->targets;
+        const pyaudit_target *end = target + targets->count;
+        do {
+            if (target->sub->active && target->sub->interp == interp) {
+                (*target->count_cell)++;
+            }
+        } while (++target < end);
+        return 0;
+    }
+    return dispatch(table, targets, event, len, hash, args);
+}
+
 int
 pyaudit_hook(const char *event, PyObject *args, void *userdata)
 {
@@ -123,19 +155,10 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     /* With the GIL held and no Python code run before dispatch takes its
      * reference, the table cannot be freed under this call. */
     pyaudit_table *table = PYAUDIT_LOAD_PTR(pyaudit_core.table);
-    if (PYAUDIT_UNLIKELY(pyaudit_core.probing)
-        && strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
-        pyaudit_core.probe_seen = 1;
+    if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
         return 0;
     }
-    uint32_t hash;
-    size_t len;
-    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
-                                                          &hash, &len);
-    if (PYAUDIT_LIKELY(targets == NULL)) {
-        return 0;
-    }
-    return dispatch(table, targets, event, len, hash, args);
+    return lookup_and_deliver(table, event, args);
 }
 
 int

@@ -120,7 +120,8 @@ filter_matches(FilterObject *self, PyObject *name)
     uint32_t hash;
     size_t len;
     return PyBool_FromLong(
-        pyaudit_table_lookup(self->table, utf8, &hash, &len) != NULL);
+        !pyaudit_table_rejects(self->table, utf8)
+        && pyaudit_table_lookup(self->table, utf8, &hash, &len) != NULL);
 }
 
 static PyMethodDef filter_methods[] = {

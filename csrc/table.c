@@ -8,9 +8,18 @@ static pyaudit_slot empty_slot;     /* key NULL: every probe misses */
 
 pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
+    .min_prefix_length = SIZE_MAX,
     .exact = &empty_slot,
     .prefix = &empty_slot,
     .refcnt = 2,    /* the core's, and one never dropped: it is static */
+};
+
+pyaudit_table pyaudit_probe_table = {
+    .fast_reject = 0,
+    .min_prefix_length = SIZE_MAX,
+    .exact = &empty_slot,
+    .prefix = &empty_slot,
+    .refcnt = 2,
 };
 
 static uint32_t
@@ -77,6 +86,10 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
     }
     if (list != NULL) {
         list->count = count;
+        list->count_only = 1;
+        for (size_t i = 0; i < count; i++) {
+            list->count_only &= list->targets[i].count_cell != NULL;
+        }
     }
     return list;
 }
@@ -179,6 +192,8 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
             }
         }
     }
+    t->min_prefix_length = t->nprefix_lengths ? t->prefix_lengths[0]
+                                              : SIZE_MAX;
     t->default_targets = targets_for(t, "", 0, PYAUDIT_AS_PREFIX_CLASS,
                                      &failed);
     t->fast_reject = t->default_targets == NULL;

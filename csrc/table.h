@@ -38,6 +38,8 @@ typedef struct {
 
 typedef struct {
     size_t count;               /* at least 1: empty lists are NULL */
+    int count_only;             /* every target has a count_cell, so the
+                                   hook can count without dispatching */
     pyaudit_target targets[1];  /* count of them, in delivery order */
 } pyaudit_targets;
 
@@ -62,6 +64,7 @@ typedef struct pyaudit_table {
     size_t *prefix_lengths;     /* owned: distinct prefix key lengths,
                                    ascending */
     size_t nprefix_lengths;
+    size_t min_prefix_length;   /* prefix_lengths[0], or SIZE_MAX if none */
     Py_ssize_t refcnt;          /* the core while current + running hooks */
     pyaudit_sub **subs;         /* owned references, nsubs of them */
     size_t nsubs;
@@ -70,7 +73,11 @@ typedef struct pyaudit_table {
 } pyaudit_table;
 
 /* The shared empty table (static; never freed). */
-extern pyaudit_table pyaudit_empty_table;
+extern PYAUDIT_INTERNAL pyaudit_table pyaudit_empty_table;
+
+/* An empty table that rejects nothing by its first bytes, current only
+ * while the install probe runs, so the probe reaches the slow path. */
+extern PYAUDIT_INTERNAL pyaudit_table pyaudit_probe_table;
 
 /* Compile the subscriptions (already in delivery order) into a new table
  * with refcount 1.  Returns NULL when out of memory. */
@@ -113,24 +120,30 @@ pyaudit_table_find(const pyaudit_slot *slots, uint32_t mask, uint32_t hash,
     }
 }
 
-/* The hot path.  Return the targets for name, or NULL on a miss.  On a
- * result other than a fast rejection, *hash_out and *len_out receive the
- * name's hash and length (always on a hit). */
+/* The first step of the hot path: whether name is a miss that two bytes
+ * prove (only when the table has no default targets). */
+static inline int
+pyaudit_table_rejects(const pyaudit_table *t, const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    if (!t->fast_reject) {
+        return 0;
+    }
+    unsigned char c1 = p[0] ? p[1] : 0;
+    return !((t->first_two[p[0]] >> (c1 & 63)) & 1);
+}
+
+/* The rest of the lookup: the targets for name, or NULL on a miss.
+ * *hash_out and *len_out receive the name's hash and length. */
 static inline const pyaudit_targets *
 pyaudit_table_lookup(const pyaudit_table *t, const char *name,
                      uint32_t *hash_out, size_t *len_out)
 {
-    const unsigned char *p = (const unsigned char *)name;
-    if (t->fast_reject) {
-        unsigned char c1 = p[0] ? p[1] : 0;
-        if (!((t->first_two[p[0]] >> (c1 & 63)) & 1)) {
-            return NULL;
-        }
-    }
     const pyaudit_targets *best = t->default_targets;
     size_t len = strlen(name);
     /* Longer prefixes are tried later and so win. */
-    for (size_t i = 0; i < t->nprefix_lengths; i++) {
+    for (size_t i = 0; len >= t->min_prefix_length
+                       && i < t->nprefix_lengths; i++) {
         size_t plen = t->prefix_lengths[i];
         if (plen > len) {
             break;
