@@ -9,11 +9,12 @@
  * callback raises are not delivered to watch callbacks again. */
 static PYAUDIT_THREAD_LOCAL int in_watch_callback;
 
+/* The time.time_ns() clock. */
 static int64_t
 now_ns(void)
 {
     struct timespec ts;
-    if (timespec_get(&ts, TIME_UTC) == 0) {
+    if (PYAUDIT_WALL_CLOCK(&ts) != 0) {
         return 0;
     }
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -47,6 +48,25 @@ call_watch(PyObject *callback, PyObject *name, PyObject *args)
     }
     Py_DECREF(result);
     return 0;
+}
+
+/* A new reference to the event-name str for a delivery to target.  Under
+ * an exact key the name never changes, so the target remembers the cached
+ * str (a table is only read, and written here, with the GIL held). */
+static PyObject *
+event_name(const pyaudit_targets *targets, const pyaudit_target *target,
+           const char *event, size_t len, uint32_t hash)
+{
+    if (target->name != NULL) {
+        return Py_NewRef(target->name);
+    }
+    int cached;
+    PyObject *name = pyaudit_names_get(&target->sub->state->names, event,
+                                       len, hash, &cached);
+    if (name != NULL && cached && targets->exact) {
+        ((pyaudit_target *)target)->name = name;
+    }
+    return name;
 }
 
 /* Deliver one event to its targets, in the table's order (count, record,
@@ -84,7 +104,7 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
             continue;
         }
         if (name == NULL) {
-            name = pyaudit_names_get(&sub->state->names, event, len, hash);
+            name = event_name(targets, target, event, len, hash);
             if (name == NULL) {
                 result = -1;
                 break;

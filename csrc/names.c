@@ -45,12 +45,14 @@ grow(pyaudit_names *names)
 
 PyObject *
 pyaudit_names_get(pyaudit_names *names, const char *name, size_t len,
-                  uint32_t hash)
+                  uint32_t hash, int *cached)
 {
+    *cached = 0;
     if (names->slots != NULL) {
         pyaudit_name_slot *slot = find_slot(names->slots, names->mask, name,
                                             len, hash);
         if (slot->str != NULL) {
+            *cached = 1;
             return Py_NewRef(slot->str);
         }
     }
@@ -77,6 +79,7 @@ pyaudit_names_get(pyaudit_names *names, const char *name, size_t len,
     slot->len = len;
     slot->hash = hash;
     names->used++;
+    *cached = 1;
     return str;
 }
 

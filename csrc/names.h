@@ -27,9 +27,10 @@ typedef struct {
 } pyaudit_names;
 
 /* A new reference to the str for name (len bytes, hash as computed by
- * pyaudit_hash), or NULL with an exception set. */
+ * pyaudit_hash), or NULL with an exception set.  *cached is set to 1 when
+ * the str is kept by the cache (and so lives as long as it). */
 PyObject *pyaudit_names_get(pyaudit_names *names, const char *name,
-                            size_t len, uint32_t hash);
+                            size_t len, uint32_t hash, int *cached);
 
 void pyaudit_names_clear(pyaudit_names *names);
 

@@ -76,6 +76,7 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
         pyaudit_target *target = &list->targets[count++];
         target->sub = sub;
         target->count_cell = NULL;
+        target->name = NULL;
         if (sub->kind == PYAUDIT_KIND_COUNT && mode == PYAUDIT_AS_NAME) {
             target->count_cell = pyaudit_counts_cell(
                 sub->counts, key, len, pyaudit_hash(key, len));
@@ -86,6 +87,7 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
     }
     if (list != NULL) {
         list->count = count;
+        list->exact = mode == PYAUDIT_AS_NAME;
         list->count_only = 1;
         for (size_t i = 0; i < count; i++) {
             list->count_only &= list->targets[i].count_cell != NULL;

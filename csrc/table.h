@@ -34,10 +34,15 @@ typedef struct {
     uint64_t *count_cell;       /* borrowed from sub->counts: for a count
                                    sub under an exact key, the cell of that
                                    name; otherwise NULL */
+    PyObject *name;             /* borrowed from sub->state's name cache:
+                                   under an exact key, that name's str once
+                                   an event delivered it; otherwise NULL */
 } pyaudit_target;
 
 typedef struct {
     size_t count;               /* at least 1: empty lists are NULL */
+    int exact;                  /* the list of an exact key: every event
+                                   that finds it has the same name */
     int count_only;             /* every target has a count_cell, so the
                                    hook can count without dispatching */
     pyaudit_target targets[1];  /* count of them, in delivery order */

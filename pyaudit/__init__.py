@@ -10,6 +10,7 @@ import os
 import warnings
 
 from . import _api
+from ._catalog import UnknownEventWarning, describe
 from ._errors import Denied, InstallError
 from ._types import Event, SubscriptionInfo
 
@@ -17,8 +18,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
-    "Subscription", "SubscriptionInfo", "backend", "count", "deny",
-    "record", "subscriptions", "watch",
+    "Subscription", "SubscriptionInfo", "UnknownEventWarning", "backend",
+    "count", "deny", "describe", "record", "subscriptions", "watch",
 ]
 
 Subscription = _api.Subscription

@@ -20,7 +20,7 @@ Argument checking lives here, so both backends reject bad input alike.
 
 import operator
 
-from . import _patterns
+from . import _catalog, _patterns
 from ._errors import Denied
 from ._types import Event, SubscriptionInfo
 
@@ -147,6 +147,9 @@ class API:
 
     def _subscribe(self, cls, kind, patterns, arg):
         items = _patterns.split(patterns)
+        # Blame the user's line: it called watch/record/count/deny, which
+        # called this method.
+        _catalog.check_patterns(items, stacklevel=3)
         return cls(self.core.subscribe(kind, items, arg), kind, items)
 
     def watch(self, patterns, callback):

@@ -1,6 +1,8 @@
 """Plain value types returned by the API (shared by both backends)."""
 
-from typing import Any, NamedTuple, Tuple
+from typing import Any, Dict, NamedTuple, Tuple
+
+from . import _catalog
 
 
 class Event(NamedTuple):
@@ -14,6 +16,15 @@ class Event(NamedTuple):
     """When it was raised, on the ``time.time_ns()`` clock."""
     thread_id: int
     """``threading.get_ident()`` of the thread that raised it."""
+
+    def named_args(self) -> Dict[str, Any]:
+        """The args keyed by the events catalog's argument names.
+
+        E.g. ``{"path": ..., "mode": ..., "flags": ...}`` for ``open``.
+        Values beyond the known names, and all values of events the
+        catalog does not know, are keyed ``"arg<i>"`` by position.
+        """
+        return _catalog.named_args(self.name, self.args)
 
 
 class SubscriptionInfo(NamedTuple):
