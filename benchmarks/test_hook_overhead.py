@@ -95,9 +95,12 @@ def test_bench_command_runs(benchmark):
     def run():
         return subprocess.run(
             [sys.executable, "-m", "pyaudit", "bench", "--events", "2000",
-             "--rounds", "1"], stdout=subprocess.PIPE,
+             "--rounds", "1", "--workload-repeat", "1"],
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, universal_newlines=True, check=True)
     done = benchmark.pedantic(run, rounds=1, iterations=1)
     for config in ("none", "noop", "miss", "watch", "record", "count",
                    "python"):
         assert config in done.stdout
+    for workload in ("deepcopy", "pickle", "logging", "os.walk", "import"):
+        assert workload in done.stdout

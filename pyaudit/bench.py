@@ -12,7 +12,12 @@ Every configuration runs in a fresh process (hooks can never be removed):
              same trivial callback, hit
 
 Overhead is a configuration's cost per event minus that of "none", on the
-same interpreter in the same run.  Nanoseconds come from interleaved rounds
+same interpreter in the same run.
+
+Real workloads (deepcopy, pickle, logging, os.walk, importing 30 stdlib
+modules) run under none, noop, miss (pyaudit with the security filter) and
+python (the same filter as a pure-Python hook); the table gives their wall
+time and the ratio to the no-op C hook.  Nanoseconds come from interleaved rounds
 (median and spread); instructions, with --instructions, from callgrind as
 the difference between two loop lengths, so start-up cancels out.
 """
@@ -29,12 +34,18 @@ import tempfile
 HELP = "measure audit hook overhead per event"
 
 CONFIGS = ("none", "noop", "miss", "watch", "record", "count", "python")
+WORKLOADS = ("deepcopy", "pickle", "logging", "os.walk", "import")
+WORKLOAD_CONFIGS = ("none", "noop", "miss", "python")
 
 
-def _run_child(config, events, prefix=()):
+def _run_child(config, events, prefix=(), workload=None):
     env = dict(os.environ, PYTHONHASHSEED="0")
     command = list(prefix) + [sys.executable, "-m", "pyaudit._bench_child",
-                              config, str(events)]
+                              config]
+    if workload is None:
+        command.append(str(events))
+    else:
+        command += ["--workload", workload, str(events)]
     done = subprocess.run(command, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True)
     if done.returncode != 0:
@@ -52,6 +63,49 @@ def measure_ns(configs, events, rounds, progress):
             elapsed = int(_run_child(config, events).stdout.split()[-1])
             samples[config].append(elapsed / events)
     return samples
+
+
+def measure_workloads(workloads, repeat, rounds, progress):
+    """Wall ms per workload and configuration: {workload: {config: [..]}}."""
+    samples = {w: {c: [] for c in WORKLOAD_CONFIGS} for w in workloads}
+    for round_number in range(rounds):
+        for workload in workloads:
+            for config in WORKLOAD_CONFIGS:
+                progress("round %d/%d: %s under %s"
+                         % (round_number + 1, rounds, workload, config))
+                done = _run_child(config, repeat, workload=workload)
+                samples[workload][config].append(
+                    int(done.stdout.split()[-1]) / 1e6)
+    return samples
+
+
+def summarise_workloads(samples):
+    rows = []
+    for workload, by_config in samples.items():
+        median = {c: statistics.median(v) for c, v in by_config.items()}
+        row = {"workload": workload}
+        for config, value in median.items():
+            row[config + "_ms"] = value
+            row[config + "_spread_ms"] = [min(by_config[config]),
+                                          max(by_config[config])]
+        for config in ("none", "miss", "python"):
+            row[config + "_x_noop"] = median[config] / median["noop"]
+        rows.append(row)
+    return rows
+
+
+def format_workloads(rows):
+    header = ["workload", "none ms", "no-op C hook ms", "pyaudit ms",
+              "python hook ms", "pyaudit x no-op", "python x no-op"]
+    lines = [header]
+    for r in rows:
+        lines.append([r["workload"], "%.2f" % r["none_ms"],
+                      "%.2f" % r["noop_ms"], "%.2f" % r["miss_ms"],
+                      "%.2f" % r["python_ms"], "%.3f" % r["miss_x_noop"],
+                      "%.3f" % r["python_x_noop"]])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths))
+                     for line in lines)
 
 
 def _callgrind_total(config, events):
@@ -180,6 +234,12 @@ def add_arguments(parser):
                         help="events per callgrind run (default 20000)")
     parser.add_argument("--configs", default=",".join(CONFIGS),
                         help="comma-separated subset of: " + ", ".join(CONFIGS))
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated real workloads to time, or "
+                             "'none' (default: %s)" % ", ".join(WORKLOADS))
+    parser.add_argument("--workload-repeat", type=positive_int, default=20,
+                        help="repetitions per workload process; the "
+                             "fastest counts (default 20)")
     parser.add_argument("--json", metavar="FILE", help="write results here")
     parser.add_argument("--plot", metavar="FILE.png",
                         help="draw the overheads (needs matplotlib)")
@@ -195,6 +255,13 @@ def run(args, parser):
     for needed in ("none",):
         if needed not in configs:
             configs.insert(0, needed)
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    if workloads == ["none"]:
+        workloads = []
+    unknown = [w for w in workloads if w not in WORKLOADS]
+    if unknown:
+        parser.error("unknown workload %s; choose from %s, or none"
+                     % (", ".join(map(repr, unknown)), ", ".join(WORKLOADS)))
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind on PATH")
 
@@ -205,14 +272,22 @@ def run(args, parser):
     instructions = (measure_instructions(configs, args.instruction_events,
                                          progress)
                     if args.instructions else None)
+    workload_rows = summarise_workloads(
+        measure_workloads(workloads, args.workload_repeat, args.rounds,
+                          progress)) if workloads else []
     rows = summarise(samples, instructions)
     print("Python %s, %d events x %d rounds per configuration"
           % (sys.version.split()[0], args.events, args.rounds))
     print(format_table(rows))
+    if workload_rows:
+        print("\nReal workloads, wall time (median of %d fresh processes, "
+              "each the fastest of %d runs)" % (args.rounds,
+                                                args.workload_repeat))
+        print(format_workloads(workload_rows))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"python": sys.version.split()[0], "rows": rows}, f,
-                      indent=2)
+            json.dump({"python": sys.version.split()[0], "rows": rows,
+                       "workloads": workload_rows}, f, indent=2)
     if args.plot:
         plot(rows, args.plot)
     return 0
