@@ -13,7 +13,8 @@ from setuptools import Extension, setup
 compile_args = []
 link_args = []
 if sys.platform != "win32":
-    compile_args += ["-std=c11", "-Wall", "-Wextra"]
+    # Hidden by default: the C API in csrc/pyaudit.h is all a host sees.
+    compile_args += ["-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"]
     if os.environ.get("PYAUDIT_WERROR") == "1":
         compile_args.append("-Werror")
     sanitize = os.environ.get("PYAUDIT_SANITIZE")

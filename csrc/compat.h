@@ -13,21 +13,16 @@
 #  define PYAUDIT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define PYAUDIT_NOINLINE __attribute__((noinline))
 #  define PYAUDIT_THREAD_LOCAL __thread
-/* Globals shared between pyaudit's own files only: reached directly, not
- * through the global offset table. */
-#  define PYAUDIT_INTERNAL __attribute__((visibility("hidden")))
 #elif defined(_MSC_VER)
 #  define PYAUDIT_LIKELY(x) (x)
 #  define PYAUDIT_UNLIKELY(x) (x)
 #  define PYAUDIT_NOINLINE __declspec(noinline)
 #  define PYAUDIT_THREAD_LOCAL __declspec(thread)
-#  define PYAUDIT_INTERNAL
 #else
 #  define PYAUDIT_LIKELY(x) (x)
 #  define PYAUDIT_UNLIKELY(x) (x)
 #  define PYAUDIT_NOINLINE
 #  define PYAUDIT_THREAD_LOCAL _Thread_local
-#  define PYAUDIT_INTERNAL
 #endif
 
 /* The current table is published with a release store and read with an

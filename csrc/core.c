@@ -1,44 +1,86 @@
 /* core.c: live subscriptions, table publishing and hook installation
  * (see core.h). */
 #include "core.h"
+#include "error.h"
 #include "hook.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 pyaudit_core_t pyaudit_core = {
     .table = &pyaudit_empty_table,
     .next_id = 1,
 };
 
+/* The core's own subscription to PYAUDIT_CLEAR_HOOKS_EVENT, made once. */
+static int
+add_internal_sub(void)
+{
+    if (pyaudit_core.internal != NULL) {
+        return 0;
+    }
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_INTERNAL);
+    char err[PYAUDIT_ERROR_SIZE];
+    if (sub == NULL
+        || pyaudit_patterns_add(&sub->patterns, PYAUDIT_CLEAR_HOOKS_EVENT,
+                                strlen(PYAUDIT_CLEAR_HOOKS_EVENT), err) < 0
+        || pyaudit_core_add(sub) < 0) {
+        if (sub != NULL) {
+            pyaudit_sub_decref(sub);
+        }
+        pyaudit_error_set("out of memory");
+        return -1;
+    }
+    pyaudit_core.internal = sub;
+    pyaudit_sub_decref(sub);        /* the live list keeps it */
+    return 0;
+}
+
 int
-pyaudit_core_install(PyObject *install_error)
+pyaudit_core_install(void)
 {
     if (pyaudit_core.installed) {
         return 0;
     }
-    /* CPython reports success without adding the hook when an earlier
-     * hook vetoes "sys.addaudithook"; a probe event tells the truth.  If
-     * an attempt failed, the hook was never added, so trying again cannot
-     * install it twice. */
-    if (PySys_AddAuditHook(pyaudit_hook, NULL) < 0) {
+    if (add_internal_sub() < 0) {
         return -1;
     }
-    /* Nothing is subscribed before the hook is installed, so the current
-     * table is the empty one; the probe table stands in for it. */
+    if (PySys_AddAuditHook(pyaudit_hook, NULL) < 0) {
+        /* An earlier hook raised on "sys.addaudithook": its exception is
+         * left set. */
+        pyaudit_error_set("an audit hook added earlier failed "
+                          "sys.addaudithook, so pyaudit's hook was not "
+                          "installed");
+        return -1;
+    }
+    if (!Py_IsInitialized()) {
+        /* Before Python starts no hook can refuse ours: CPython raises
+         * "sys.addaudithook" only once an interpreter exists. */
+        pyaudit_core.installed = 1;
+        return 0;
+    }
+    /* CPython reports success without adding the hook when an earlier
+     * hook refuses "sys.addaudithook"; a probe event tells the truth.  If
+     * an attempt failed, the hook was never added, so trying again cannot
+     * install it twice.  The probe table stands in for the current one so
+     * that the probe is not rejected by its first bytes. */
     pyaudit_table *current = pyaudit_core.table;
     pyaudit_core.probe_seen = 0;
     PYAUDIT_STORE_PTR(pyaudit_core.table, &pyaudit_probe_table);
     int result = PySys_Audit(PYAUDIT_PROBE_EVENT, "");
     PYAUDIT_STORE_PTR(pyaudit_core.table, current);
-    if (result < 0) {
+    if (!pyaudit_core.probe_seen) {
+        if (result < 0) {
+            PyErr_Clear();      /* a hook failed the probe before ours */
+        }
+        pyaudit_error_set("pyaudit's audit hook was not installed: an audit "
+                          "hook added earlier refused sys.addaudithook, so "
+                          "no event would be seen");
         return -1;
     }
-    if (!pyaudit_core.probe_seen) {
-        PyErr_SetString(install_error,
-                        "pyaudit's audit hook was not installed: an audit "
-                        "hook added earlier refused sys.addaudithook, so no "
-                        "event would be seen");
-        return -1;
+    if (result < 0) {
+        /* Seen, so installed; another hook failed on the probe. */
+        PyErr_Clear();
     }
     pyaudit_core.installed = 1;
     return 0;
@@ -55,7 +97,7 @@ publish(void)
     }
     pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
     if (ordered == NULL) {
-        PyErr_NoMemory();
+        pyaudit_error_set("out of memory");
         return -1;
     }
     size_t at = 0;
@@ -69,7 +111,7 @@ publish(void)
     pyaudit_table *table = pyaudit_table_compile(ordered, n);
     free(ordered);
     if (table == NULL) {
-        PyErr_NoMemory();
+        pyaudit_error_set("out of memory");
         return -1;
     }
     pyaudit_table *old = pyaudit_core.table;
@@ -115,31 +157,57 @@ pyaudit_core_remove(pyaudit_sub *sub)
     }
     *link = sub->next;
     sub->next = NULL;
-    if (publish() < 0) {
-        /* The stale table keeps a reference until the next publish;
-         * nothing is delivered through it. */
-        PyErr_Clear();
-    }
+    /* On failure the stale table keeps a reference until the next
+     * publish; nothing is delivered through it. */
+    (void)publish();
     /* Releasing the callable can run any Python code, which is safe now
      * that the core no longer lists the sub. */
     pyaudit_sub_release_callable(sub);
     pyaudit_sub_decref(sub);
 }
 
+pyaudit_sub *
+pyaudit_core_find_sink(long id)
+{
+    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
+        if (sub->id == id && sub->kind == PYAUDIT_KIND_SINK) {
+            return sub;
+        }
+    }
+    return NULL;
+}
+
+/* Remove the first live sub that matches, and say whether there was one.
+ * Removing can run Python code that changes the list, so callers look
+ * again from the start each time. */
+static int
+remove_first(pyaudit_state *state, PyInterpreterState *interp)
+{
+    pyaudit_sub *sub = pyaudit_core.live;
+    while (sub != NULL
+           && !(state != NULL && sub->state == state)
+           && !(interp != NULL && sub->interp == interp)) {
+        sub = sub->next;
+    }
+    if (sub == NULL) {
+        return 0;
+    }
+    sub->state = NULL;
+    pyaudit_core_remove(sub);
+    return 1;
+}
+
 void
 pyaudit_core_remove_state(pyaudit_state *state)
 {
-    /* Removing can run Python code that changes the list, so look again
-     * from the start after each removal. */
-    for (;;) {
-        pyaudit_sub *sub = pyaudit_core.live;
-        while (sub != NULL && sub->state != state) {
-            sub = sub->next;
-        }
-        if (sub == NULL) {
-            return;
-        }
-        sub->state = NULL;
-        pyaudit_core_remove(sub);
+    while (remove_first(state, NULL)) {
+    }
+}
+
+void
+pyaudit_core_hooks_cleared(PyInterpreterState *interp)
+{
+    pyaudit_core.installed = 0;
+    while (remove_first(NULL, interp)) {
     }
 }

@@ -69,8 +69,8 @@ event_name(const pyaudit_targets *targets, const pyaudit_target *target,
     return name;
 }
 
-/* Deliver one event to its targets, in the table's order (count, record,
- * watch, deny).  The table is held for the whole delivery, because a
+/* Deliver one event to its targets, in the table's order (internal,
+ * count, record, sink, watch, deny).  The table is held for the whole delivery, because a
  * callback may subscribe or close and so replace it. */
 static PYAUDIT_NOINLINE int
 dispatch(pyaudit_table *table, const pyaudit_targets *targets,
@@ -86,7 +86,23 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
     for (size_t i = 0; i < targets->count; i++) {
         const pyaudit_target *target = &targets->targets[i];
         pyaudit_sub *sub = target->sub;     /* borrowed from the table */
-        if (!sub->active || sub->interp != interp) {
+        if (!sub->active || (sub->interp != NULL && sub->interp != interp)) {
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_INTERNAL) {
+            pyaudit_core_hooks_cleared(interp);
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_SINK) {
+            if (sub->sink(event, args, sub->userdata) < 0) {
+                if (!PyErr_Occurred()) {
+                    PyErr_Format(PyExc_SystemError,
+                                 "a pyaudit sink failed on '%s' without "
+                                 "setting an exception", event);
+                }
+                result = -1;
+                break;
+            }
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_COUNT) {

@@ -8,7 +8,9 @@
  */
 #include "compat.h"
 #include "core.h"
+#include "error.h"
 #include "hook.h"
+#include "pyaudit.h"
 #include "state.h"
 
 #include <string.h>
@@ -68,7 +70,7 @@ filter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER);
     if (sub == NULL) {
-        return NULL;
+        return PyErr_NoMemory();
     }
     if (patterns_from_items(&sub->patterns, items) < 0) {
         pyaudit_sub_decref(sub);
@@ -275,9 +277,14 @@ static PyType_Spec handle_spec = {
 static int
 kind_from_name(const char *name, pyaudit_kind *kind)
 {
-    for (int k = 0; k < PYAUDIT_KIND_FILTER; k++) {
-        if (strcmp(name, pyaudit_kind_names[k]) == 0) {
-            *kind = (pyaudit_kind)k;
+    static const pyaudit_kind python_kinds[] = {
+        PYAUDIT_KIND_WATCH, PYAUDIT_KIND_RECORD, PYAUDIT_KIND_COUNT,
+        PYAUDIT_KIND_DENY,
+    };
+    for (size_t i = 0; i < sizeof(python_kinds) / sizeof(*python_kinds);
+         i++) {
+        if (strcmp(name, pyaudit_kind_names[python_kinds[i]]) == 0) {
+            *kind = python_kinds[i];
             return 0;
         }
     }
@@ -339,14 +346,19 @@ module_subscribe(PyObject *module, PyObject *args)
     pyaudit_state *state = get_state(module);
     pyaudit_sub *sub = pyaudit_sub_new(kind);
     if (sub == NULL) {
-        return NULL;
+        return PyErr_NoMemory();
     }
     sub->interp = PyInterpreterState_Get();
     sub->state = state;
     HandleObject *handle = NULL;
     if (patterns_from_items(&sub->patterns, items) < 0
-        || attach_sink(sub, arg) < 0
-        || pyaudit_core_install(state->install_error) < 0) {
+        || attach_sink(sub, arg) < 0) {
+        goto fail;
+    }
+    if (pyaudit_core_install() < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(state->install_error, pyaudit_error_get());
+        }
         goto fail;
     }
     handle = PyObject_New(HandleObject,
@@ -357,7 +369,7 @@ module_subscribe(PyObject *module, PyObject *args)
     handle->sub = sub;          /* the handle takes our reference */
     if (pyaudit_core_add(sub) < 0) {
         Py_DECREF(handle);
-        return NULL;
+        return PyErr_NoMemory();
     }
     return (PyObject *)handle;
 
@@ -376,6 +388,9 @@ module_subscriptions(PyObject *module, PyObject *unused)
         return NULL;
     }
     for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
+        if (sub->kind == PYAUDIT_KIND_INTERNAL) {
+            continue;
+        }
         PyObject *items = PyTuple_New((Py_ssize_t)sub->patterns.count);
         if (items == NULL) {
             goto fail;
@@ -507,7 +522,9 @@ static struct PyModuleDef module_def = {
     .m_free = module_free,
 };
 
-PyMODINIT_FUNC
+/* PyMODINIT_FUNC exports the symbol from 3.9 on; say it for 3.8 too, as
+ * everything else is built hidden. */
+PYAUDIT_API PyMODINIT_FUNC
 PyInit__pyaudit(void)
 {
     return PyModuleDef_Init(&module_def);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 const char *const pyaudit_kind_names[PYAUDIT_KIND_LIMIT] = {
-    "count", "record", "watch", "deny", "filter",
+    "internal", "count", "record", "sink", "watch", "deny", "filter",
 };
 
 pyaudit_sub *
@@ -12,7 +12,6 @@ pyaudit_sub_new(pyaudit_kind kind)
 {
     pyaudit_sub *sub = calloc(1, sizeof(pyaudit_sub));
     if (sub == NULL) {
-        PyErr_NoMemory();
         return NULL;
     }
     sub->refcnt = 1;

@@ -11,13 +11,16 @@
 #include "compat.h"
 #include "counts.h"
 #include "pattern.h"
+#include "pyaudit.h"
 #include "ring.h"
 
-/* In delivery order: sinks that cannot abort the event come first, so a
+/* In delivery order: kinds that cannot abort the event come first, so a
  * denied (or callback-aborted) event is still counted and recorded. */
 typedef enum {
+    PYAUDIT_KIND_INTERNAL,      /* the core's own: notices finalization */
     PYAUDIT_KIND_COUNT,
     PYAUDIT_KIND_RECORD,
+    PYAUDIT_KIND_SINK,          /* a C function (pyaudit_subscribe) */
     PYAUDIT_KIND_WATCH,
     PYAUDIT_KIND_DENY,
     PYAUDIT_KIND_FILTER,        /* only matches: used by pyaudit.Filter */
@@ -34,19 +37,23 @@ struct pyaudit_sub {
     int active;                 /* cleared by close; checked per delivery */
     pyaudit_patterns patterns;  /* owned */
     PyInterpreterState *interp; /* borrowed: the interpreter that made it;
-                                   events elsewhere are not delivered */
+                                   events elsewhere are not delivered.
+                                   NULL for C subs: every interpreter */
     struct pyaudit_state *state;/* borrowed: that interpreter's module
-                                   state, which outlives every active sub */
+                                   state, which outlives every active sub;
+                                   NULL for C subs */
     PyObject *callable;         /* owned; cleared on close.  watch: the
                                    callback; deny: the exception class,
                                    called with (name, args) */
     pyaudit_ring *ring;         /* owned, record only */
     pyaudit_counts *counts;     /* owned, count only */
+    pyaudit_sink_fn sink;       /* sink only */
+    void *userdata;             /* sink only: given to sink, not owned */
     struct pyaudit_sub *next;   /* the core's live list (see core.h) */
 };
 
-/* A new subscription with refcount 1 and no patterns, or NULL with
- * MemoryError set. */
+/* A new subscription with refcount 1 and no patterns, or NULL when out of
+ * memory (no exception set: usable before Python starts). */
 pyaudit_sub *pyaudit_sub_new(pyaudit_kind kind);
 
 static inline void

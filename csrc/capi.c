@@ -1,0 +1,100 @@
+/* capi.c: the public C API (see pyaudit.h), on top of the core. */
+#include "pyaudit.h"
+#include "core.h"
+#include "error.h"
+
+#include <stdio.h>
+
+/* Move a pending Python exception (if any) into the error message, since
+ * C API callers get -1 and a message, not an exception. */
+static void
+absorb_exception(void)
+{
+    if (!Py_IsInitialized() || !PyErr_Occurred()) {
+        return;
+    }
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyObject *text = value != NULL ? PyObject_Str(value) : NULL;
+    const char *utf8 = text != NULL ? PyUnicode_AsUTF8(text) : NULL;
+    pyaudit_error_set("%s: %s", ((PyTypeObject *)type)->tp_name,
+                      utf8 != NULL ? utf8 : "(no message)");
+    PyErr_Clear();
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+}
+
+int
+pyaudit_install(void)
+{
+    if (pyaudit_core_install() < 0) {
+        if (Py_IsInitialized() && PyErr_Occurred()) {
+            char message[PYAUDIT_ERROR_SIZE];
+            snprintf(message, sizeof(message), "%s", pyaudit_error_get());
+            absorb_exception();
+            char cause[PYAUDIT_ERROR_SIZE];
+            snprintf(cause, sizeof(cause), "%s", pyaudit_error_get());
+            pyaudit_error_set("%s (%s)", message, cause);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+long
+pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
+                  void *userdata)
+{
+    if (patterns == NULL) {
+        pyaudit_error_set("patterns is NULL; give a comma-separated list "
+                          "such as \"open,socket.*\"");
+        return -1;
+    }
+    if (sink == NULL) {
+        pyaudit_error_set("sink is NULL; give the function to call for "
+                          "each matching event");
+        return -1;
+    }
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK);
+    if (sub == NULL) {
+        pyaudit_error_set("out of memory");
+        return -1;
+    }
+    char err[PYAUDIT_ERROR_SIZE];
+    if (pyaudit_patterns_parse(&sub->patterns, patterns, err) < 0) {
+        pyaudit_error_set("%s", err);
+        pyaudit_sub_decref(sub);
+        return -1;
+    }
+    sub->sink = sink;
+    sub->userdata = userdata;
+    if (pyaudit_core_add(sub) < 0) {
+        pyaudit_sub_decref(sub);
+        return -1;
+    }
+    long id = sub->id;
+    pyaudit_sub_decref(sub);        /* the core keeps it live */
+    return id;
+}
+
+int
+pyaudit_unsubscribe(long id)
+{
+    pyaudit_sub *sub = pyaudit_core_find_sink(id);
+    if (sub == NULL) {
+        pyaudit_error_set("no live C subscription has id %ld (ids come "
+                          "from pyaudit_subscribe; each can be removed "
+                          "once)", id);
+        return -1;
+    }
+    pyaudit_core_remove(sub);
+    return 0;
+}
+
+const char *
+pyaudit_last_error(void)
+{
+    return pyaudit_error_get();
+}
