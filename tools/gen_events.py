@@ -1,0 +1,222 @@
+"""Generate pyaudit/events.json, the events catalog shipped in the package.
+
+Usage: python tools/gen_events.py [SOURCE] [--output FILE] [--check]
+
+SOURCE is the full research file (default: ../shared/data/audit-events.json
+beside the checkout: 206 events, CPython 3.8-3.15, with evidence and
+provenance).  The package needs only a little of it, so the output keeps,
+per event:
+
+    name             as CPython raises it
+    args             argument names, in order (the newest version's)
+    versions         the minor versions that raise it, e.g. ["3.8", ...]
+    doc              docs page and anchor relative to
+                     https://docs.python.org/3/, or null when undocumented
+    args_by_version  only where a version raises different arguments
+    doc_name         only where the docs spell the event differently
+    note             only where the source has notes: their first sentence
+
+The output is deterministic: events sorted by name, keys in a fixed order,
+one event per line.  --check compares instead of writing and exits 1 when
+the file is stale.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_SOURCE = os.path.join(os.path.dirname(ROOT), "shared", "data",
+                              "audit-events.json")
+DEFAULT_OUTPUT = os.path.join(ROOT, "pyaudit", "events.json")
+FORMAT = 1
+
+# doc_args_by_version lists the argument names each version's docs give.
+# Only for these events do the raised arguments really differ by version
+# (the source's notes say so, code- and runtime-verified):
+ARGS_CHANGED = frozenset(["shutil.rmtree"])   # (path) until 3.10
+# For these the docs renamed an argument or omitted one the code always
+# passed; the raised arguments did not change, so the newest names apply to
+# every version:
+DOCS_ONLY_DIFFER = frozenset([
+    "ctypes.string_at", "ctypes.wstring_at", "open", "sys._getframe"])
+
+# The source gives the built-in functions page as "builtins/functions.html";
+# the docs have it at "library/functions.html" (Doc/library/functions.rst).
+DOC_PATH_FIXES = (("builtins/functions.html", "library/functions.html"),)
+
+VERSION_RE = re.compile(r"3\.(\d+)\Z")
+FIRST_SENTENCE_RE = re.compile(r"(.*?[.!?])(?=\s+[A-Z(']|\Z)", re.S)
+
+
+class SourceError(Exception):
+    """The source file does not have the expected shape."""
+
+
+def load(path):
+    """Read the source file as JSON."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _version_key(version):
+    match = VERSION_RE.match(version) if isinstance(version, str) else None
+    if not match:
+        raise SourceError("version %r is not of the form '3.X'" % (version,))
+    return int(match.group(1))
+
+
+def _str_list(event, key):
+    value = event.get(key)
+    if not isinstance(value, list) or not all(
+            isinstance(item, str) and item for item in value):
+        raise SourceError("%s: %r must be a list of non-empty str, not %r"
+                          % (event.get("name"), key, value))
+    return value
+
+
+def _doc(event):
+    doc = event.get("doc")
+    if doc is None:
+        return None
+    if not isinstance(doc, str) or not doc or "://" in doc \
+            or doc.startswith("/"):
+        raise SourceError("%s: doc %r is not a path relative to the docs "
+                          "root" % (event["name"], doc))
+    for wrong, right in DOC_PATH_FIXES:
+        if doc.startswith(wrong):
+            doc = right + doc[len(wrong):]
+    return doc
+
+
+def _note(event):
+    notes = event.get("notes")
+    if not notes:
+        return None
+    notes = " ".join(notes.split())
+    return FIRST_SENTENCE_RE.match(notes).group(1)
+
+
+def _args_by_version(event, versions):
+    by_version = event.get("doc_args_by_version")
+    name = event["name"]
+    if not by_version or name in DOCS_ONLY_DIFFER:
+        return None
+    if name not in ARGS_CHANGED:
+        raise SourceError(
+            "%s: the docs give different arguments by version; decide "
+            "whether the raised arguments changed (ARGS_CHANGED) or only "
+            "the docs (DOCS_ONLY_DIFFER)" % name)
+    different = {}
+    for version in versions:
+        args = by_version.get(version)
+        if args is not None and args != event["args"]:
+            different[version] = list(args)
+    return different or None
+
+
+def build_event(event, all_versions):
+    """The compact entry for one source event."""
+    name = event.get("name")
+    if not isinstance(name, str) or not name or name != name.strip():
+        raise SourceError("bad event name %r" % (name,))
+    args = _str_list(event, "args")
+    if len(set(args)) != len(args):
+        raise SourceError("%s: repeated argument name in %r" % (name, args))
+    versions = sorted(_str_list(event, "versions"), key=_version_key)
+    if not versions:
+        raise SourceError("%s: no versions" % name)
+    unknown = [v for v in versions if v not in all_versions]
+    if unknown:
+        raise SourceError("%s: versions %r are not among %r"
+                          % (name, unknown, all_versions))
+    entry = {"name": name, "args": args, "versions": versions,
+             "doc": _doc(event)}
+    by_version = _args_by_version(event, versions)
+    if by_version:
+        entry["args_by_version"] = by_version
+    doc_name = event.get("doc_name")
+    if doc_name and doc_name != name:
+        entry["doc_name"] = doc_name
+    note = _note(event)
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def build(data):
+    """The catalog (a dict) for the source data (a dict)."""
+    try:
+        all_versions = sorted(data["generated_for_versions"],
+                              key=_version_key)
+        events = data["events"]
+    except (KeyError, TypeError):
+        raise SourceError("expected an object with 'generated_for_versions' "
+                          "and 'events'") from None
+    entries = sorted((build_event(event, all_versions) for event in events),
+                     key=lambda entry: entry["name"])
+    names = [entry["name"] for entry in entries]
+    repeated = sorted(set(n for n in names if names.count(n) > 1))
+    if repeated:
+        raise SourceError("events listed more than once: %s"
+                          % ", ".join(repeated))
+    if data.get("count") not in (None, len(entries)):
+        raise SourceError("the source says count=%r but lists %d events"
+                          % (data["count"], len(entries)))
+    return {"format": FORMAT, "versions": all_versions, "events": entries}
+
+
+def render(catalog):
+    """The catalog as text: one line per event, deterministic."""
+    lines = ["{",
+             '"format": %s,' % json.dumps(catalog["format"]),
+             '"versions": %s,' % json.dumps(catalog["versions"]),
+             '"events": [']
+    events = [json.dumps(entry, ensure_ascii=True)
+              for entry in catalog["events"]]
+    lines.append(",\n".join(events))
+    lines += ["]", "}", ""]
+    return "\n".join(lines)
+
+
+def generate(source=DEFAULT_SOURCE):
+    """The text of events.json for the source file at ``source``."""
+    return render(build(load(source)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="gen_events.py",
+        description="Generate pyaudit/events.json from audit-events.json.")
+    parser.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
+                        help="the full events data (default: %(default)s)")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT,
+                        help="where to write (default: %(default)s)")
+    parser.add_argument("--check", action="store_true",
+                        help="only check that the output is up to date")
+    args = parser.parse_args(argv)
+    try:
+        text = generate(args.source)
+    except (OSError, ValueError, SourceError) as exc:
+        parser.exit(2, "gen_events.py: error: %s: %s\n" % (args.source, exc))
+    if args.check:
+        try:
+            with open(args.output, encoding="utf-8", newline="") as f:
+                current = f.read()
+        except OSError:
+            current = None
+        if current != text:
+            print("%s is out of date; run tools/gen_events.py"
+                  % args.output, file=sys.stderr)
+            return 1
+        return 0
+    with open(args.output, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    print("wrote %d events to %s" % (text.count('{"name"'), args.output))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
