@@ -5,10 +5,24 @@ PYAUDIT_SANITIZE=address,undefined to build with sanitizers.
 """
 
 import os
+import shutil
 import sys
 from glob import glob
 
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+
+class build_py_with_header(build_py):
+    """Ship csrc/pyaudit.h as pyaudit/include/pyaudit.h, for C hosts
+    (pyaudit.get_include() returns that directory)."""
+
+    def run(self):
+        super().run()
+        target = os.path.join(self.build_lib, "pyaudit", "include")
+        os.makedirs(target, exist_ok=True)
+        shutil.copy(os.path.join("csrc", "pyaudit.h"), target)
+
 
 compile_args = []
 link_args = []
@@ -24,6 +38,7 @@ if sys.platform != "win32":
         link_args += ["-fsanitize=" + sanitize]
 
 setup(
+    cmdclass={"build_py": build_py_with_header},
     ext_modules=[
         Extension(
             "pyaudit._pyaudit",

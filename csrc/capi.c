@@ -5,6 +5,33 @@
 
 #include <stdio.h>
 
+/* The C API may be called before Python starts, with the GIL held, or
+ * from a thread that does not hold it (cffi's ABI mode releases it around
+ * every call): take it in the last case only. */
+typedef struct {
+    int taken;
+    PyGILState_STATE state;
+} gil_guard;
+
+static gil_guard
+gil_enter(void)
+{
+    gil_guard guard = {0, PyGILState_UNLOCKED};
+    if (Py_IsInitialized() && PYAUDIT_CURRENT_TSTATE() == NULL) {
+        guard.state = PyGILState_Ensure();
+        guard.taken = 1;
+    }
+    return guard;
+}
+
+static void
+gil_exit(gil_guard guard)
+{
+    if (guard.taken) {
+        PyGILState_Release(guard.state);
+    }
+}
+
 /* Move a pending Python exception (if any) into the error message, since
  * C API callers get -1 and a message, not an exception. */
 static void
@@ -26,8 +53,8 @@ absorb_exception(void)
     Py_XDECREF(traceback);
 }
 
-int
-pyaudit_install(void)
+static int
+install(void)
 {
     if (pyaudit_core_install() < 0) {
         if (Py_IsInitialized() && PyErr_Occurred()) {
@@ -43,9 +70,17 @@ pyaudit_install(void)
     return 0;
 }
 
-long
-pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
-                  void *userdata)
+int
+pyaudit_install(void)
+{
+    gil_guard guard = gil_enter();
+    int result = install();
+    gil_exit(guard);
+    return result;
+}
+
+static long
+subscribe(const char *patterns, pyaudit_sink_fn sink, void *userdata)
 {
     if (patterns == NULL) {
         pyaudit_error_set("patterns is NULL; give a comma-separated list "
@@ -70,7 +105,8 @@ pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
     }
     sub->sink = sink;
     sub->userdata = userdata;
-    if (pyaudit_core_add(sub) < 0) {
+    /* A sink with no hook would silently see nothing: install first. */
+    if (install() < 0 || pyaudit_core_add(sub) < 0) {
         pyaudit_sub_decref(sub);
         return -1;
     }
@@ -79,8 +115,18 @@ pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
     return id;
 }
 
-int
-pyaudit_unsubscribe(long id)
+long
+pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
+                  void *userdata)
+{
+    gil_guard guard = gil_enter();
+    long result = subscribe(patterns, sink, userdata);
+    gil_exit(guard);
+    return result;
+}
+
+static int
+unsubscribe(long id)
 {
     pyaudit_sub *sub = pyaudit_core_find_sink(id);
     if (sub == NULL) {
@@ -91,6 +137,15 @@ pyaudit_unsubscribe(long id)
     }
     pyaudit_core_remove(sub);
     return 0;
+}
+
+int
+pyaudit_unsubscribe(long id)
+{
+    gil_guard guard = gil_enter();
+    int result = unsubscribe(id);
+    gil_exit(guard);
+    return result;
 }
 
 const char *

@@ -56,6 +56,15 @@ pyaudit_newref(PyObject *obj)
 #  define Py_NewRef(obj) pyaudit_newref((PyObject *)(obj))
 #endif
 
+/* The calling thread's attached thread state, or NULL: without raising
+ * a fatal error when there is none.  Public as PyThreadState_GetUnchecked
+ * from 3.13; the same function had a leading underscore before. */
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYAUDIT_CURRENT_TSTATE() PyThreadState_GetUnchecked()
+#else
+#  define PYAUDIT_CURRENT_TSTATE() _PyThreadState_UncheckedGet()
+#endif
+
 /* Vectorcall is public from 3.9; 3.8 has the same function under a
  * leading underscore. */
 #if PY_VERSION_HEX < 0x03090000

@@ -6,7 +6,8 @@
  *
  * Every function returns -1 on failure; pyaudit_last_error() then says why
  * (per thread).  They never need a Python exception, so they can be called
- * before Py_Initialize().  Once Python runs, call them with the GIL held.
+ * before Py_Initialize().  Once Python runs they may be called from any
+ * thread: they take the GIL if the calling thread does not hold it.
  */
 #ifndef PYAUDIT_H
 #define PYAUDIT_H
@@ -38,9 +39,10 @@ typedef int (*pyaudit_sink_fn)(const char *event, PyObject *args,
                                void *userdata);
 
 /* Subscribe sink to the events matching patterns (comma-separated, the
- * same syntax as the Python API: "open", "socket.*", "*", "!os.*").
- * Returns the subscription's id (> 0), or -1 for a bad pattern, a NULL
- * argument or no memory. */
+ * same syntax as the Python API: "open", "socket.*", "*", "!os.*"),
+ * installing the hook first if it is not in place.  Returns the
+ * subscription's id (> 0), or -1 for a bad pattern, a NULL argument, a
+ * hook that cannot be installed or no memory. */
 PYAUDIT_API long pyaudit_subscribe(const char *patterns,
                                    pyaudit_sink_fn sink, void *userdata);
 

@@ -10,6 +10,7 @@ import os
 import warnings
 
 from . import _api
+from ._embed import get_include
 from ._catalog import UnknownEventWarning, describe
 from ._errors import Denied, InstallError
 from ._types import Event, SubscriptionInfo
@@ -19,7 +20,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
     "Subscription", "SubscriptionInfo", "UnknownEventWarning", "backend",
-    "count", "deny", "describe", "record", "subscriptions", "watch",
+    "count", "deny", "describe", "get_include", "record", "subscriptions",
+    "watch",
 ]
 
 Subscription = _api.Subscription

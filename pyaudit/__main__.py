@@ -12,6 +12,7 @@ COMMANDS = {
     "run": "pyaudit._run",           # run a program with auditing
     "events": "pyaudit._catalog_cli",  # the events catalog
     "bench": "pyaudit.bench",        # measure hook overhead
+    "config": "pyaudit._config_cli",  # build flags for C hosts
 }
 
 

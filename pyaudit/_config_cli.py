@@ -1,0 +1,33 @@
+"""``python -m pyaudit config``: build flags for C hosts."""
+
+from . import _embed
+
+HELP = "print the flags a C host needs to compile and link with pyaudit"
+
+
+def add_arguments(parser):
+    parser.add_argument("--cflags", action="store_true",
+                        help="compiler flags (pyaudit.h and Python.h)")
+    parser.add_argument("--libs", action="store_true",
+                        help="linker flags (pyaudit's library, libpython)")
+    parser.add_argument("--include", action="store_true",
+                        help="the directory holding pyaudit.h")
+    parser.add_argument("--library", action="store_true",
+                        help="the path of the library exporting the C API")
+
+
+def run(args, parser):
+    parts = []
+    if args.include:
+        parts.append(_embed.get_include())
+    if args.library:
+        parts.append(_embed.get_library())
+    if args.cflags:
+        parts += _embed.cflags()
+    if args.libs:
+        parts += _embed.libs()
+    if not parts:
+        parser.error("give at least one of --cflags, --libs, --include, "
+                     "--library")
+    print(" ".join(parts))
+    return 0

@@ -1,0 +1,198 @@
+"""The C API (csrc/pyaudit.h) driven through cffi, as a C host drives it."""
+
+import importlib.util
+import json
+import os
+import sys
+
+import pytest
+
+import pyaudit
+from pyaudit.capi import ffi, last_error, lib
+
+from conftest import check_python
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SINK_BUILDER = os.path.join(REPO, "examples", "cffi_sink",
+                            "build_counting_sink.py")
+
+
+class CallbackSink:
+    """A sink written in Python with a cffi callback (main interpreter
+    only: it runs Python code)."""
+
+    def __init__(self, fail=False):
+        self.events = []
+        self.fail = fail
+
+        @ffi.callback("pyaudit_sink_fn", error=-1)
+        def sink(event, args, userdata):
+            self.events.append(ffi.string(event).decode())
+            if self.fail:
+                raise RuntimeError("this callback fails")
+            return 0
+
+        self.pointer = sink
+
+
+@pytest.fixture
+def sink():
+    made = CallbackSink()
+    ids = []
+    yield made, ids
+    for sub_id in ids:
+        lib.pyaudit_unsubscribe(sub_id)
+
+
+@pytest.mark.parametrize("patterns, sink_kind, message", [
+    (None, "callback", "patterns is NULL"),
+    (b"open", None, "sink is NULL"),
+    (b"os*", "callback", "'os*' uses '*' in an unsupported place"),
+    (b"open,,exec", "callback", "empty pattern"),
+    (b"", "callback", "empty pattern"),
+    (b"!!x", "callback", "more than one '!'"),
+    (b"!", "callback", "excludes nothing"),
+])
+def test_subscribe_rejects_bad_input(patterns, sink_kind, message):
+    callback = CallbackSink().pointer if sink_kind else ffi.NULL
+    before = pyaudit.subscriptions()
+    result = lib.pyaudit_subscribe(
+        ffi.NULL if patterns is None else patterns, callback, ffi.NULL)
+    assert result == -1
+    assert message in last_error()
+    assert pyaudit.subscriptions() == before
+
+
+def test_unsubscribe_unknown_or_twice(sink):
+    made, ids = sink
+    assert lib.pyaudit_unsubscribe(987654) == -1
+    assert "no live C subscription has id 987654" in last_error()
+    sub_id = lib.pyaudit_subscribe(b"capi_test.twice", made.pointer,
+                                   ffi.NULL)
+    assert sub_id > 0
+    assert lib.pyaudit_unsubscribe(sub_id) == 0
+    assert lib.pyaudit_unsubscribe(sub_id) == -1
+    assert "id %d" % sub_id in last_error()
+
+
+def test_python_subscription_ids_are_not_c_ones():
+    with pyaudit.count("capi_test.python_only") as counter:
+        python_id = [s.id for s in pyaudit.subscriptions()
+                     if s.patterns == ("capi_test.python_only",)][0]
+        assert lib.pyaudit_unsubscribe(python_id) == -1
+        assert counter.active
+
+
+def test_install_is_idempotent():
+    assert lib.pyaudit_install() == 0
+    assert lib.pyaudit_install() == 0
+
+
+def test_sink_and_python_share_one_table(sink):
+    made, ids = sink
+    ids.append(lib.pyaudit_subscribe(b"capi_test.shared.*, !capi_test.shared.no",
+                                     made.pointer, ffi.NULL))
+    assert ids[-1] > 0
+    listed = [s for s in pyaudit.subscriptions() if s.id == ids[-1]]
+    assert listed == [pyaudit.SubscriptionInfo(
+        ids[-1], "sink", ("capi_test.shared.*", "!capi_test.shared.no"))]
+    watched = []
+    with pyaudit.watch("capi_test.shared.*", lambda n, a: watched.append(n)):
+        sys.audit("capi_test.shared.yes", 1)
+        sys.audit("capi_test.shared.no")
+        sys.audit("capi_test.other")
+    assert made.events == ["capi_test.shared.yes"]
+    assert watched == ["capi_test.shared.yes", "capi_test.shared.no"]
+    assert lib.pyaudit_unsubscribe(ids.pop()) == 0
+    sys.audit("capi_test.shared.yes")
+    assert made.events == ["capi_test.shared.yes"]
+    assert all(s.kind != "sink" or s.patterns[0] != "capi_test.shared.*"
+               for s in pyaudit.subscriptions())
+
+
+def test_sink_failing_without_exception_aborts_with_systemerror(sink):
+    failing = CallbackSink(fail=True)
+    made, ids = sink
+    ids.append(lib.pyaudit_subscribe(b"capi_test.fails", failing.pointer,
+                                     ffi.NULL))
+    with pytest.raises(SystemError, match="capi_test.fails"):
+        sys.audit("capi_test.fails")
+    assert failing.events == ["capi_test.fails"]
+
+
+def build_counting_sink(directory):
+    spec = importlib.util.spec_from_file_location("build_counting_sink",
+                                                  SINK_BUILDER)
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    library = builder.ffibuilder.compile(tmpdir=str(directory))
+    module_spec = importlib.util.spec_from_file_location("_counting_sink",
+                                                         library)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_compiled_cffi_sink_counts_events(tmp_path):
+    counting = build_counting_sink(tmp_path)
+    address = counting.ffi.cast("uintptr_t", counting.ffi.addressof(
+        counting.lib, "counting_sink"))
+    sub_id = lib.pyaudit_subscribe(b"capi_test.compiled.*",
+                                   ffi.cast("pyaudit_sink_fn", int(address)),
+                                   ffi.NULL)
+    assert sub_id > 0, last_error()
+    try:
+        for i in range(5):
+            sys.audit("capi_test.compiled.event", i)
+        sys.audit("capi_test.not_compiled")
+        assert counting.lib.sink_count() == 5
+        assert (counting.ffi.string(counting.lib.sink_last_event())
+                == b"capi_test.compiled.event")
+    finally:
+        assert lib.pyaudit_unsubscribe(sub_id) == 0
+    sys.audit("capi_test.compiled.event")
+    assert counting.lib.sink_count() == 5
+
+
+SUBINTERPRETERS = """
+import json, sys
+sys.path.insert(0, %(tests)r)
+import pyaudit
+from pyaudit.capi import ffi, lib
+from test_capi import build_counting_sink
+try:
+    import _xxsubinterpreters as interpreters
+except ImportError:
+    try:
+        import _interpreters as interpreters
+    except ImportError:
+        print(json.dumps({"skip": "no subinterpreter module"}))
+        sys.exit(0)
+counting = build_counting_sink(%(tmp)r)
+address = counting.ffi.cast("uintptr_t", counting.ffi.addressof(
+    counting.lib, "counting_sink"))
+sub_id = lib.pyaudit_subscribe(b"capi_sub.*",
+                               ffi.cast("pyaudit_sink_fn", int(address)),
+                               ffi.NULL)
+with pyaudit.count("capi_sub.*") as counter:
+    sys.audit("capi_sub.main")
+    interp = interpreters.create()
+    failure = interpreters.run_string(
+        interp, "import sys; sys.audit('capi_sub.inside', 1)")
+    if failure is not None:
+        raise RuntimeError(failure)
+    interpreters.destroy(interp)
+print(json.dumps({"c": counting.lib.sink_count(),
+                  "python": counter.counts()}))
+"""
+
+
+def test_subinterpreter_events_reach_c_sinks_not_python(tmp_path):
+    tests = os.path.dirname(os.path.abspath(__file__))
+    out = check_python(SUBINTERPRETERS % {"tests": tests,
+                                          "tmp": str(tmp_path)},
+                       backend="native")
+    result = json.loads(out.strip().splitlines()[-1])
+    if "skip" in result:
+        pytest.skip(result["skip"])
+    assert result == {"c": 2, "python": {"capi_sub.main": 1}}
