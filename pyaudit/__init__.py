@@ -13,6 +13,7 @@ from . import _api
 from ._embed import get_include
 from ._catalog import UnknownEventWarning, describe
 from ._errors import Denied, InstallError
+from ._logging import log_to
 from ._types import Event, SubscriptionInfo
 
 __version__ = "0.1.0"
@@ -20,8 +21,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
     "Subscription", "SubscriptionInfo", "UnknownEventWarning", "backend",
-    "count", "deny", "describe", "get_include", "record", "subscriptions",
-    "watch",
+    "count", "deny", "describe", "get_include", "log_to", "record",
+    "subscriptions", "watch",
 ]
 
 Subscription = _api.Subscription

@@ -145,19 +145,25 @@ class API:
             "__slots__": (), "_core": core, "__module__": "pyaudit",
             "__doc__": FilterBase.__doc__})
 
-    def _subscribe(self, cls, kind, patterns, arg):
+    def _subscribe(self, cls, kind, patterns, arg, stacklevel=3):
         items = _patterns.split(patterns)
-        # Blame the user's line: it called watch/record/count/deny, which
-        # called this method.
-        _catalog.check_patterns(items, stacklevel=3)
+        # Blame the user's line: by default it called watch/record/count/
+        # deny, which called this method; deeper callers say how deep.
+        _catalog.check_patterns(items, stacklevel=stacklevel)
         return cls(self.core.subscribe(kind, items, arg), kind, items)
 
     def watch(self, patterns, callback):
         """Call ``callback(name, args)`` for every matching event."""
+        return self.watch_from(patterns, callback, stacklevel=4)
+
+    def watch_from(self, patterns, callback, stacklevel):
+        """watch() for pyaudit's own wrappers (log_to): warnings about
+        patterns blame the frame ``stacklevel`` levels up."""
         if not callable(callback):
             raise TypeError("callback must be callable, not %s"
                             % type(callback).__name__)
-        return self._subscribe(Subscription, "watch", patterns, callback)
+        return self._subscribe(Subscription, "watch", patterns, callback,
+                               stacklevel)
 
     def record(self, patterns, capacity=DEFAULT_CAPACITY):
         """Record matching events; ``drain()`` the returned Recorder."""
