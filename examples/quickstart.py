@@ -3,32 +3,13 @@
 Run:  python examples/quickstart.py
 """
 
-import os
 import socket
-import subprocess
-import sys
 import tempfile
 
 import pyaudit
+from small_program import main as small_program
 
 SECURITY = "socket.*, subprocess.Popen, os.system, os.exec, ctypes.*, os.remove"
-
-
-def small_program(workdir):
-    """Some everyday work: files, a loopback connection, a child process."""
-    path = os.path.join(workdir, "notes.txt")
-    with open(path, "w") as f:
-        f.write("hello\n")
-    os.remove(path)
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    client = socket.create_connection(server.getsockname())
-    client.close()
-    server.close()
-
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
 
 
 def main():
