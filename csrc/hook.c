@@ -196,12 +196,3 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     }
     return lookup_and_deliver(table, event, args);
 }
-
-int
-pyaudit_noop_hook(const char *event, PyObject *args, void *userdata)
-{
-    (void)event;
-    (void)args;
-    (void)userdata;
-    return 0;
-}

@@ -13,8 +13,4 @@
 /* The function given to PySys_AddAuditHook.  args is borrowed. */
 int pyaudit_hook(const char *event, PyObject *args, void *userdata);
 
-/* A hook that returns at once: the floor any native hook can reach.
- * Installed only by the benchmarks (pyaudit.bench), for comparison. */
-int pyaudit_noop_hook(const char *event, PyObject *args, void *userdata);
-
 #endif /* PYAUDIT_HOOK_H */

@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "core.h"
 #include "error.h"
+#include "bench_hooks.h"
 #include "hook.h"
 #include "pyaudit.h"
 #include "state.h"
@@ -430,10 +431,27 @@ module_install_noop_hook(PyObject *module, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+module_install_retain_hook(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_ssize_t capacity = PyLong_AsSsize_t(arg);
+    if ((capacity == -1 && PyErr_Occurred())
+        || pyaudit_retain_hook_reserve(capacity) < 0
+        || PySys_AddAuditHook(pyaudit_retain_hook, NULL) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"_install_noop_hook", module_install_noop_hook, METH_NOARGS,
      "Add a native hook that does nothing, for benchmarks only: it is the "
      "floor pyaudit is measured against.  It can never be removed."},
+    {"_install_retain_hook", module_install_retain_hook, METH_O,
+     "_install_retain_hook(capacity): add a native hook that only keeps a "
+     "reference to each args tuple, for benchmarks only: the floor for "
+     "recording.  It can never be removed."},
     {"subscribe", module_subscribe, METH_VARARGS,
      "subscribe(kind, items, arg) -> Handle"},
     {"subscriptions", module_subscriptions, METH_NOARGS,

@@ -206,6 +206,28 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
     return t;
 }
 
+const pyaudit_targets *
+pyaudit_table_prefix_lookup(const pyaudit_table *t, const char *name,
+                            size_t len, const pyaudit_targets *best)
+{
+    /* Longer prefixes are tried later and so win. */
+    for (size_t i = 0; i < t->nprefix_lengths; i++) {
+        size_t plen = t->prefix_lengths[i];
+        if (plen > len) {
+            break;
+        }
+        if (name[plen - 1] == '.') {
+            const pyaudit_slot *slot = pyaudit_table_find(
+                t->prefix, t->prefix_mask, pyaudit_hash(name, plen), name,
+                plen);
+            if (slot != NULL) {
+                best = slot->targets;
+            }
+        }
+    }
+    return best;
+}
+
 void
 pyaudit_table_free(pyaudit_table *t)
 {

@@ -138,6 +138,13 @@ pyaudit_table_rejects(const pyaudit_table *t, const char *name)
     return !((t->first_two[p[0]] >> (c1 & 63)) & 1);
 }
 
+/* The targets of the longest prefix key that name starts with, or best.
+ * Out of line: most names are shorter than every prefix key, and the
+ * lookup needs fewer registers without this loop. */
+const pyaudit_targets *
+pyaudit_table_prefix_lookup(const pyaudit_table *t, const char *name,
+                            size_t len, const pyaudit_targets *best);
+
 /* The rest of the lookup: the targets for name, or NULL on a miss.
  * *hash_out and *len_out receive the name's hash and length. */
 static inline const pyaudit_targets *
@@ -146,21 +153,8 @@ pyaudit_table_lookup(const pyaudit_table *t, const char *name,
 {
     const pyaudit_targets *best = t->default_targets;
     size_t len = strlen(name);
-    /* Longer prefixes are tried later and so win. */
-    for (size_t i = 0; len >= t->min_prefix_length
-                       && i < t->nprefix_lengths; i++) {
-        size_t plen = t->prefix_lengths[i];
-        if (plen > len) {
-            break;
-        }
-        if (name[plen - 1] == '.') {
-            const pyaudit_slot *slot = pyaudit_table_find(
-                t->prefix, t->prefix_mask, pyaudit_hash(name, plen), name,
-                plen);
-            if (slot != NULL) {
-                best = slot->targets;
-            }
-        }
+    if (len >= t->min_prefix_length) {
+        best = pyaudit_table_prefix_lookup(t, name, len, best);
     }
     uint32_t hash = pyaudit_hash(name, len);
     const pyaudit_slot *slot = pyaudit_table_find(t->exact, t->exact_mask,

@@ -53,6 +53,10 @@ def setup(config, events):
         from pyaudit import _pyaudit
         _pyaudit._install_noop_hook()
         return MISS_EVENT
+    if config == "retain":
+        from pyaudit import _pyaudit
+        _pyaudit._install_retain_hook(events)
+        return HIT_EVENT
     if config == "python":
         install_python_hook()
         return HIT_EVENT

@@ -4,6 +4,8 @@ Every configuration runs in a fresh process (hooks can never be removed):
 
     none     no audit hook at all
     noop     a C hook that returns at once: the floor for any hook
+    retain   a C hook that only keeps each args tuple alive: the floor for
+             any hook that records events
     miss     pyaudit, a typical security filter, an event it does not want
     watch    ... plus a watch subscription with a trivial callback, hit
     record   ... plus a record subscription, hit
@@ -33,7 +35,8 @@ import tempfile
 
 HELP = "measure audit hook overhead per event"
 
-CONFIGS = ("none", "noop", "miss", "watch", "record", "count", "python")
+CONFIGS = ("none", "noop", "retain", "miss", "watch", "record", "count",
+           "python")
 WORKLOADS = ("deepcopy", "pickle", "logging", "os.walk", "import")
 WORKLOAD_CONFIGS = ("none", "noop", "miss", "python")
 
@@ -144,7 +147,7 @@ def summarise(samples, instructions):
             "ns_spread": [min(values), max(values)],
             "overhead_ns": overhead[config],
         }
-        for reference in ("noop", "python"):
+        for reference in ("noop", "python", "retain"):
             ref = overhead.get(reference)
             if ref and config != "none":
                 row["ratio_to_" + reference] = overhead[config] / ref
@@ -152,7 +155,7 @@ def summarise(samples, instructions):
             base_i = instructions["none"]
             row["instructions_per_event"] = instructions[config]
             row["overhead_instructions"] = instructions[config] - base_i
-            for reference in ("noop", "python"):
+            for reference in ("noop", "python", "retain"):
                 ref = instructions.get(reference, base_i) - base_i
                 if ref and config != "none":
                     row["instructions_ratio_to_" + reference] = (
@@ -279,6 +282,14 @@ def run(args, parser):
     print("Python %s, %d events x %d rounds per configuration"
           % (sys.version.split()[0], args.events, args.rounds))
     print(format_table(rows))
+    record = [r for r in rows if r["config"] == "record"]
+    if record and "ratio_to_retain" in record[0]:
+        line = ("record hit vs the retain floor (a C hook that only keeps "
+                "the args tuple): %.2fx ns" % record[0]["ratio_to_retain"])
+        if "instructions_ratio_to_retain" in record[0]:
+            line += ", %.2fx instructions" % (
+                record[0]["instructions_ratio_to_retain"])
+        print(line)
     if workload_rows:
         print("\nReal workloads, wall time (median of %d fresh processes, "
               "each the fastest of %d runs)" % (args.rounds,
