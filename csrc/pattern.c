@@ -10,19 +10,147 @@
     "('socket.*'), '*' for every event, or '!' before one of these " \
     "to exclude it"
 
+#define SHOWN_LIMIT 200
+
+/* Whether s (n bytes) is UTF-8 as strict as Python's codec: no overlong
+ * forms, no encoded surrogates, nothing above U+10FFFF.  An item that is
+ * not could never be an event name, and could not be shown as a str. */
 static int
-is_space(char c)
+valid_utf8(const unsigned char *s, size_t n)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
-           || c == '\v';
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned char low = 0x80, high = 0xBF;  /* range of the 2nd byte */
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        }
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            low = c == 0xE0 ? 0xA0 : 0x80;
+            high = c == 0xED ? 0x9F : 0xBF;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            low = c == 0xF0 ? 0x90 : 0x80;
+            high = c == 0xF4 ? 0x8F : 0xBF;
+        }
+        else {
+            return 0;
+        }
+        if (n - i - 1 < need || s[i + 1] < low || s[i + 1] > high) {
+            return 0;
+        }
+        for (size_t k = 2; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                return 0;
+            }
+        }
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* Whether code point cp is whitespace to Python's str.strip(). */
+static int
+is_space_code_point(unsigned long cp)
+{
+    return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D)
+           || (cp >= 0x1C && cp <= 0x1F) || cp == 0x85 || cp == 0xA0
+           || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A)
+           || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F
+           || cp == 0x3000;
+}
+
+/* Decode the code point of valid UTF-8 starting at s; *size gets its
+ * length in bytes. */
+static unsigned long
+decode_at(const unsigned char *s, size_t *size)
+{
+    if (s[0] < 0x80) {
+        *size = 1;
+        return s[0];
+    }
+    size_t extra = s[0] >= 0xF0 ? 3 : s[0] >= 0xE0 ? 2 : 1;
+    unsigned long cp = s[0] & (0x3F >> extra);
+    for (size_t k = 1; k <= extra; k++) {
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    *size = extra + 1;
+    return cp;
+}
+
+/* Bytes of whitespace that start s (n > 0 bytes of valid UTF-8): the
+ * length of its first character if that is whitespace, else 0. */
+static size_t
+space_at_start(const char *s, size_t n)
+{
+    (void)n;
+    size_t size;
+    unsigned long cp = decode_at((const unsigned char *)s, &size);
+    return is_space_code_point(cp) ? size : 0;
+}
+
+/* The same for the last character of s. */
+static size_t
+space_at_end(const char *s, size_t n)
+{
+    size_t start = n - 1;
+    while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80) {
+        start--;
+    }
+    return space_at_start(s + start, n - start) == n - start ? n - start
+                                                             : 0;
+}
+
+/* How many bytes of s to show in a message: at most SHOWN_LIMIT, never
+ * cutting a UTF-8 character in half. */
+static int
+shown_length(const char *s, size_t len)
+{
+    size_t shown = len > SHOWN_LIMIT ? SHOWN_LIMIT : len;
+    while (shown > 0 && shown < len
+           && ((unsigned char)s[shown] & 0xC0) == 0x80) {
+        shown--;
+    }
+    return (int)shown;
+}
+
+/* For text that is not UTF-8: the message shows bytes outside ASCII as
+ * \xNN, so that the message itself is valid UTF-8. */
+static int
+fail_not_utf8(char *err, const char *item, size_t len)
+{
+    char shown[4 * 64 + 1];
+    size_t at = 0;
+    for (size_t i = 0; i < len && i < 64; i++) {
+        unsigned char c = (unsigned char)item[i];
+        if (c >= 0x20 && c < 0x7F) {
+            shown[at++] = (char)c;
+        }
+        else {
+            at += (size_t)snprintf(shown + at, sizeof(shown) - at, "\\x%02x",
+                                   c);
+        }
+    }
+    shown[at] = '\0';
+    snprintf(err, PYAUDIT_ERROR_SIZE,
+             "pattern '%s%s' is not valid UTF-8, so no event can have that "
+             "name; " ALLOWED, shown, len > 64 ? "..." : "");
+    return -1;
 }
 
 static int
 fail(char *err, const char *what, const char *item, size_t len)
 {
-    int shown = len > 200 ? 200 : (int)len;
+    int shown = shown_length(item, len);
     snprintf(err, PYAUDIT_ERROR_SIZE, "pattern '%.*s%s' %s; " ALLOWED,
-             shown, item, len > 200 ? "..." : "", what);
+             shown, item, (size_t)shown < len ? "..." : "", what);
     return -1;
 }
 
@@ -41,7 +169,10 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
     if (memchr(item, '\0', len) != NULL) {
         return fail(err, "contains a NUL character", item, len);
     }
-    if (is_space(item[0]) || is_space(item[len - 1])) {
+    if (!valid_utf8((const unsigned char *)item, len)) {
+        return fail_not_utf8(err, item, len);
+    }
+    if (space_at_start(item, len) || space_at_end(item, len)) {
         return fail(err, "has surrounding whitespace", item, len);
     }
     if (item[0] == '!') {
@@ -54,7 +185,7 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
         if (body[0] == '!') {
             return fail(err, "has more than one '!'", item, len);
         }
-        if (is_space(body[0])) {
+        if (space_at_start(body, body_len)) {
             return fail(err, "has whitespace after '!'", item, len);
         }
     }
@@ -101,20 +232,30 @@ int
 pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
                        char *err)
 {
+    size_t list_len = strlen(list);
+    if (!valid_utf8((const unsigned char *)list, list_len)) {
+        return fail_not_utf8(err, list, list_len);
+    }
     const char *start = list;
     for (;;) {
         const char *end = strchr(start, ',');
-        const char *stop = end != NULL ? end : start + strlen(start);
         const char *first = start;
-        while (first < stop && is_space(*first)) {
-            first++;
+        const char *stop = end != NULL ? end : start + strlen(start);
+        /* Strip what Python's str.strip() strips. */
+        size_t space;
+        while (first < stop
+               && (space = space_at_start(first, (size_t)(stop - first)))) {
+            first += space;
         }
-        while (stop > first && is_space(stop[-1])) {
-            stop--;
+        while (stop > first
+               && (space = space_at_end(first, (size_t)(stop - first)))) {
+            stop -= space;
         }
         if (first == stop) {
-            snprintf(err, PYAUDIT_ERROR_SIZE,
-                     "empty pattern in '%.200s'; " ALLOWED, list);
+            snprintf(err, PYAUDIT_ERROR_SIZE, "empty pattern in '%.*s%s'; "
+                     ALLOWED, shown_length(list, list_len), list,
+                     (size_t)shown_length(list, list_len) < list_len ? "..."
+                                                                  : "");
             return -1;
         }
         if (pyaudit_patterns_add(patterns, first, (size_t)(stop - first),

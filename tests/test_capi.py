@@ -56,6 +56,10 @@ def sink():
     (b"", "callback", "empty pattern"),
     (b"!!x", "callback", "more than one '!'"),
     (b"!", "callback", "excludes nothing"),
+    (b"\xff.*, ok", "callback", "'\\xff.*, ok' is not valid UTF-8"),
+    (b"\xed\xa0\x80", "callback", "not valid UTF-8"),    # a surrogate
+    (b"\xc0\xaf", "callback", "not valid UTF-8"),        # overlong '/'
+    ("!\u2003x".encode(), "callback", "whitespace after '!'"),
 ])
 def test_subscribe_rejects_bad_input(patterns, sink_kind, message):
     callback = CallbackSink().pointer if sink_kind else ffi.NULL
@@ -65,6 +69,28 @@ def test_subscribe_rejects_bad_input(patterns, sink_kind, message):
     assert result == -1
     assert message in last_error()
     assert pyaudit.subscriptions() == before
+
+
+def test_long_bad_pattern_message_is_cut_on_a_character_boundary():
+    pattern = ("a" + "\u00e9" * 150 + "*").encode()
+    assert lib.pyaudit_subscribe(pattern, CallbackSink().pointer,
+                                 ffi.NULL) == -1
+    message = ffi.string(lib.pyaudit_last_error()).decode("utf-8")
+    assert "...' uses '*' in an unsupported place" in message
+
+
+@pytest.mark.parametrize("patterns", [
+    " \u3000capi_test.strip\u00a0 ", "\x1ccapi_test.strip",
+    "capi_test.strip\u2029",
+])
+def test_items_are_stripped_as_python_strips_them(sink, patterns):
+    made, ids = sink
+    ids.append(lib.pyaudit_subscribe(patterns.encode(), made.pointer,
+                                     ffi.NULL))
+    assert ids[-1] > 0, last_error()
+    listed = [s.patterns for s in pyaudit.subscriptions() if s.id == ids[-1]]
+    assert listed == [pyaudit.Filter(patterns).patterns] == [
+        ("capi_test.strip",)]
 
 
 def test_unsubscribe_unknown_or_twice(sink):
