@@ -17,7 +17,7 @@ static gil_guard
 gil_enter(void)
 {
     gil_guard guard = {0, PyGILState_UNLOCKED};
-    if (Py_IsInitialized() && PYAUDIT_CURRENT_TSTATE() == NULL) {
+    if (Py_IsInitialized() && !PYAUDIT_THIS_THREAD_HOLDS_GIL()) {
         guard.state = PyGILState_Ensure();
         guard.taken = 1;
     }

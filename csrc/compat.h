@@ -31,9 +31,14 @@
 #if defined(__GNUC__) || defined(__clang__)
 #  define PYAUDIT_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #  define PYAUDIT_STORE_PTR(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#  define PYAUDIT_LOAD_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+#  define PYAUDIT_STORE_RELAXED(p, v) \
+    __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 #else
 #  define PYAUDIT_LOAD_PTR(p) (p)
 #  define PYAUDIT_STORE_PTR(p, v) ((p) = (v))
+#  define PYAUDIT_LOAD_RELAXED(p) (p)
+#  define PYAUDIT_STORE_RELAXED(p, v) ((p) = (v))
 #endif
 
 /* The wall clock (time.time_ns()): clock_gettime where POSIX has it, as
@@ -56,13 +61,37 @@ pyaudit_newref(PyObject *obj)
 #  define Py_NewRef(obj) pyaudit_newref((PyObject *)(obj))
 #endif
 
-/* The calling thread's attached thread state, or NULL: without raising
- * a fatal error when there is none.  Public as PyThreadState_GetUnchecked
- * from 3.13; the same function had a leading underscore before. */
+/* Whether the calling thread holds the GIL.  From 3.12 the unchecked
+ * thread-state getter reads a thread-local (public as
+ * PyThreadState_GetUnchecked from 3.13); before, it returns whichever
+ * thread holds the GIL, so compare that thread's id with ours. */
 #if PY_VERSION_HEX >= 0x030D0000
-#  define PYAUDIT_CURRENT_TSTATE() PyThreadState_GetUnchecked()
+#  define PYAUDIT_THIS_THREAD_HOLDS_GIL() (PyThreadState_GetUnchecked() != NULL)
+#elif PY_VERSION_HEX >= 0x030C0000
+#  define PYAUDIT_THIS_THREAD_HOLDS_GIL() \
+    (_PyThreadState_UncheckedGet() != NULL)
 #else
-#  define PYAUDIT_CURRENT_TSTATE() _PyThreadState_UncheckedGet()
+static inline int
+pyaudit_this_thread_holds_gil(void)
+{
+    PyThreadState *holder = _PyThreadState_UncheckedGet();
+    return holder != NULL && holder->thread_id == PyThread_get_thread_ident();
+}
+#  define PYAUDIT_THIS_THREAD_HOLDS_GIL() pyaudit_this_thread_holds_gil()
+#endif
+
+/* Whether Py_FinalizeEx() is under way (public from 3.13). */
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYAUDIT_IS_FINALIZING() Py_IsFinalizing()
+#else
+#  define PYAUDIT_IS_FINALIZING() _Py_IsFinalizing()
+#endif
+
+/* From 3.12 a subinterpreter can have a GIL of its own, and the one
+ * process-wide hook is called there too, in parallel with the main
+ * interpreter: the hook then must not touch the core (see core.h). */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYAUDIT_GIL_PER_INTERPRETER 1
 #endif
 
 /* Vectorcall is public from 3.9; 3.8 has the same function under a

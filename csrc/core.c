@@ -12,7 +12,8 @@ pyaudit_core_t pyaudit_core = {
     .next_id = 1,
 };
 
-/* The core's own subscription to PYAUDIT_CLEAR_HOOKS_EVENT, made once. */
+/* The core's own subscription to its probe and to
+ * PYAUDIT_CLEAR_HOOKS_EVENT, made once. */
 static int
 add_internal_sub(void)
 {
@@ -22,8 +23,8 @@ add_internal_sub(void)
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_INTERNAL);
     char err[PYAUDIT_ERROR_SIZE];
     if (sub == NULL
-        || pyaudit_patterns_add(&sub->patterns, PYAUDIT_CLEAR_HOOKS_EVENT,
-                                strlen(PYAUDIT_CLEAR_HOOKS_EVENT), err) < 0
+        || pyaudit_patterns_parse(&sub->patterns, PYAUDIT_PROBE_EVENT ","
+                                  PYAUDIT_CLEAR_HOOKS_EVENT, err) < 0
         || pyaudit_core_add(sub) < 0) {
         if (sub != NULL) {
             pyaudit_sub_decref(sub);
@@ -36,12 +37,9 @@ add_internal_sub(void)
     return 0;
 }
 
-int
-pyaudit_core_install(void)
+static int
+install(void)
 {
-    if (pyaudit_core.installed) {
-        return 0;
-    }
     if (add_internal_sub() < 0) {
         return -1;
     }
@@ -59,31 +57,44 @@ pyaudit_core_install(void)
         pyaudit_core.installed = 1;
         return 0;
     }
+    PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, PyInterpreterState_Main());
     /* CPython reports success without adding the hook when an earlier
-     * hook refuses "sys.addaudithook"; a probe event tells the truth.  If
-     * an attempt failed, the hook was never added, so trying again cannot
-     * install it twice.  The probe table stands in for the current one so
-     * that the probe is not rejected by its first bytes. */
-    pyaudit_table *current = pyaudit_core.table;
+     * hook refuses "sys.addaudithook"; a probe event, which the internal
+     * subscription sees, tells the truth.  If an attempt failed, the hook
+     * was never added, so trying again cannot install it twice. */
     pyaudit_core.probe_seen = 0;
-    PYAUDIT_STORE_PTR(pyaudit_core.table, &pyaudit_probe_table);
-    int result = PySys_Audit(PYAUDIT_PROBE_EVENT, "");
-    PYAUDIT_STORE_PTR(pyaudit_core.table, current);
+    if (PySys_Audit(PYAUDIT_PROBE_EVENT, "") < 0) {
+        PyErr_Clear();      /* another hook failed on the probe */
+    }
     if (!pyaudit_core.probe_seen) {
-        if (result < 0) {
-            PyErr_Clear();      /* a hook failed the probe before ours */
-        }
         pyaudit_error_set("pyaudit's audit hook was not installed: an audit "
                           "hook added earlier refused sys.addaudithook, so "
                           "no event would be seen");
         return -1;
     }
-    if (result < 0) {
-        /* Seen, so installed; another hook failed on the probe. */
-        PyErr_Clear();
-    }
     pyaudit_core.installed = 1;
     return 0;
+}
+
+int
+pyaudit_core_install(void)
+{
+    if (pyaudit_core.installed) {
+        return 0;
+    }
+    if (pyaudit_core.installing) {
+        /* Another audit hook ran pyaudit code while pyaudit added its own
+         * hook (on "sys.addaudithook" or the probe): adding it again would
+         * install it twice. */
+        pyaudit_error_set("pyaudit's audit hook is being installed (this "
+                          "call came from another audit hook meanwhile); "
+                          "subscribe again once it is");
+        return -1;
+    }
+    pyaudit_core.installing = 1;
+    int result = install();
+    pyaudit_core.installing = 0;
+    return result;
 }
 
 /* Compile the live subs in delivery order (by kind, then age) and make
@@ -205,9 +216,48 @@ pyaudit_core_remove_state(pyaudit_state *state)
 }
 
 void
-pyaudit_core_hooks_cleared(PyInterpreterState *interp)
+pyaudit_core_internal_event(const char *event, PyInterpreterState *interp)
 {
+    if (strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
+        pyaudit_core.probe_seen = pyaudit_core.installing;
+        return;
+    }
+    if (!PYAUDIT_IS_FINALIZING()) {
+        return;                 /* raised by someone else: ignore it */
+    }
     pyaudit_core.installed = 0;
+    PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, NULL);
     while (remove_first(NULL, interp)) {
+    }
+}
+
+int
+pyaudit_core_allow_interpreter(PyInterpreterState *interp)
+{
+    int free_slot = -1;
+    for (int i = 0; i < PYAUDIT_MAX_INTERPRETERS; i++) {
+        if (pyaudit_core.shared_gil[i] == interp) {
+            return 0;
+        }
+        if (pyaudit_core.shared_gil[i] == NULL && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    if (free_slot < 0) {
+        pyaudit_error_set("pyaudit is imported in more than %d interpreters",
+                          PYAUDIT_MAX_INTERPRETERS);
+        return -1;
+    }
+    PYAUDIT_STORE_RELAXED(pyaudit_core.shared_gil[free_slot], interp);
+    return 0;
+}
+
+void
+pyaudit_core_forget_interpreter(PyInterpreterState *interp)
+{
+    for (int i = 0; i < PYAUDIT_MAX_INTERPRETERS; i++) {
+        if (pyaudit_core.shared_gil[i] == interp) {
+            PYAUDIT_STORE_RELAXED(pyaudit_core.shared_gil[i], NULL);
+        }
     }
 }

@@ -90,7 +90,7 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_INTERNAL) {
-            pyaudit_core_hooks_cleared(interp);
+            pyaudit_core_internal_event(event, interp);
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_SINK) {
@@ -162,10 +162,6 @@ lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args)
     const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
                                                           &hash, &len);
     if (PYAUDIT_LIKELY(targets == NULL)) {
-        if (PYAUDIT_UNLIKELY(table == &pyaudit_probe_table)
-            && strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
-            pyaudit_core.probe_seen = 1;
-        }
         return 0;
     }
     if (targets->count_only) {
@@ -190,6 +186,15 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     (void)userdata;
     /* With the GIL held and no Python code run before dispatch takes its
      * reference, the table cannot be freed under this call. */
+#ifdef PYAUDIT_GIL_PER_INTERPRETER
+    /* An interpreter with a GIL of its own runs in parallel with the core:
+     * leave its events alone, before even reading the table (see core.h). */
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    if (PYAUDIT_UNLIKELY(interp != PYAUDIT_LOAD_RELAXED(pyaudit_core.main_interp))
+        && !pyaudit_core_interpreter_allowed(interp)) {
+        return 0;
+    }
+#endif
     pyaudit_table *table = PYAUDIT_LOAD_PTR(pyaudit_core.table);
     if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
         return 0;

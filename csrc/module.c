@@ -14,6 +14,7 @@
 #include "pyaudit.h"
 #include "state.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static pyaudit_state *
@@ -379,45 +380,63 @@ fail:
     return NULL;
 }
 
+/* One (id, kind, items) tuple for sub, or NULL with an exception set. */
+static PyObject *
+describe_sub(const pyaudit_sub *sub)
+{
+    PyObject *items = PyTuple_New((Py_ssize_t)sub->patterns.count);
+    if (items == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < sub->patterns.count; i++) {
+        PyObject *item = PyUnicode_FromString(sub->patterns.items[i].item);
+        if (item == NULL) {
+            Py_DECREF(items);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(items, (Py_ssize_t)i, item);
+    }
+    return Py_BuildValue("(lsN)", sub->id, pyaudit_kind_names[sub->kind],
+                         items);
+}
+
 static PyObject *
 module_subscriptions(PyObject *module, PyObject *unused)
 {
     (void)module;
     (void)unused;
-    PyObject *list = PyList_New(0);
-    if (list == NULL) {
-        return NULL;
-    }
+    /* Take a reference on each live sub first: making the Python objects
+     * can run the garbage collector, and a finalizer can close (and so
+     * free) a subscription while the list is walked. */
+    size_t n = 0;
     for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
-        if (sub->kind == PYAUDIT_KIND_INTERNAL) {
-            continue;
-        }
-        PyObject *items = PyTuple_New((Py_ssize_t)sub->patterns.count);
-        if (items == NULL) {
-            goto fail;
-        }
-        for (size_t i = 0; i < sub->patterns.count; i++) {
-            PyObject *item = PyUnicode_FromString(
-                sub->patterns.items[i].item);
-            if (item == NULL) {
-                Py_DECREF(items);
-                goto fail;
-            }
-            PyTuple_SET_ITEM(items, (Py_ssize_t)i, item);
-        }
-        PyObject *entry = Py_BuildValue("(lsN)", sub->id,
-                                        pyaudit_kind_names[sub->kind], items);
-        if (entry == NULL || PyList_Append(list, entry) < 0) {
-            Py_XDECREF(entry);
-            goto fail;
-        }
-        Py_DECREF(entry);
+        n += sub->kind != PYAUDIT_KIND_INTERNAL;
     }
+    pyaudit_sub **subs = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
+    if (subs == NULL) {
+        return PyErr_NoMemory();
+    }
+    size_t at = 0;
+    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
+        if (sub->kind != PYAUDIT_KIND_INTERNAL) {
+            pyaudit_sub_incref(sub);
+            subs[at++] = sub;
+        }
+    }
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; i < n && list != NULL; i++) {
+        PyObject *entry = describe_sub(subs[i]);
+        if (entry == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, entry);
+    }
+    for (size_t i = 0; i < n; i++) {
+        pyaudit_sub_decref(subs[i]);
+    }
+    free(subs);
     return list;
-
-fail:
-    Py_DECREF(list);
-    return NULL;
 }
 
 static PyObject *
@@ -487,6 +506,11 @@ module_exec(PyObject *module)
     if (PyModule_AddStringConstant(module, "backend", "native") < 0) {
         return -1;
     }
+    /* CPython imports this module only where the GIL is the main one. */
+    if (pyaudit_core_allow_interpreter(PyInterpreterState_Get()) < 0) {
+        PyErr_SetString(PyExc_ImportError, pyaudit_error_get());
+        return -1;
+    }
     return 0;
 }
 
@@ -517,6 +541,9 @@ module_free(void *module)
     /* This interpreter's subscriptions hold its objects: close them before
      * those objects go. */
     pyaudit_core_remove_state(state);
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+        pyaudit_core_forget_interpreter(PyInterpreterState_Get());
+    }
     pyaudit_names_clear(&state->names);
     module_clear((PyObject *)module);
 }

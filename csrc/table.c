@@ -14,13 +14,6 @@ pyaudit_table pyaudit_empty_table = {
     .refcnt = 2,    /* the core's, and one never dropped: it is static */
 };
 
-pyaudit_table pyaudit_probe_table = {
-    .fast_reject = 0,
-    .min_prefix_length = SIZE_MAX,
-    .exact = &empty_slot,
-    .prefix = &empty_slot,
-    .refcnt = 2,
-};
 
 static uint32_t
 slots_for(size_t keys)

@@ -80,9 +80,6 @@ typedef struct pyaudit_table {
 /* The shared empty table (static; never freed). */
 extern pyaudit_table pyaudit_empty_table;
 
-/* An empty table that rejects nothing by its first bytes, current only
- * while the install probe runs, so the probe reaches the slow path. */
-extern pyaudit_table pyaudit_probe_table;
 
 /* Compile the subscriptions (already in delivery order) into a new table
  * with refcount 1.  Returns NULL when out of memory. */

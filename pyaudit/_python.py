@@ -6,9 +6,11 @@ It is also the reference the native backend is tested against, so it
 favours plainness over speed.
 """
 
+import os
 import sys
 import threading
 import time
+import weakref
 
 from ._errors import InstallError
 from ._patterns import Compiled
@@ -88,6 +90,7 @@ class Core:
     def __init__(self):
         self._lock = threading.RLock()
         self._handles = ()
+        self._every_handle = weakref.WeakSet()
         self._memo = {}
         self._next_id = 1
         self._local = threading.local()
@@ -100,6 +103,7 @@ class Core:
         with self._lock:
             self._install()
             handle = Handle(self, self._next_id, kind, items, arg)
+            self._every_handle.add(handle)
             self._next_id += 1
             self._publish(self._handles + (handle,))
         return handle
@@ -113,6 +117,13 @@ class Core:
 
     def subscriptions(self):
         return [(h.id, h.kind, h.items) for h in self._handles]
+
+    def after_fork_in_child(self):
+        """A fork copies locks in whatever state other threads left them:
+        give the child fresh ones (the native core has no locks)."""
+        self._lock = threading.RLock()
+        for handle in self._every_handle:   # closed ones can still drain
+            handle._lock = threading.Lock()
 
     def _publish(self, handles):
         # One assignment each: a hook running concurrently sees either
@@ -183,4 +194,6 @@ def get_core():
     if core is None:
         core = Core()
         setattr(sys, _CORE_ATTRIBUTE, core)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=core.after_fork_in_child)
     return core
