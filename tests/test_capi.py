@@ -198,22 +198,45 @@ except ImportError:
     except ImportError:
         print(json.dumps({"skip": "no subinterpreter module"}))
         sys.exit(0)
+
+
+def run(interp, code):
+    failure = interpreters.run_string(interp, code)
+    if failure is not None:         # 3.13 returns the error, older raise
+        raise RuntimeError(failure)
+
+
+def create(shared_gil):
+    if sys.version_info < (3, 12):
+        return interpreters.create()            # all share the GIL
+    if sys.version_info < (3, 13):
+        return interpreters.create(isolated=not shared_gil)
+    return interpreters.create("legacy" if shared_gil else "isolated")
+
+
 counting = build_counting_sink(%(tmp)r)
 address = counting.ffi.cast("uintptr_t", counting.ffi.addressof(
     counting.lib, "counting_sink"))
 sub_id = lib.pyaudit_subscribe(b"capi_sub.*",
                                ffi.cast("pyaudit_sink_fn", int(address)),
                                ffi.NULL)
+seen = {}
 with pyaudit.count("capi_sub.*") as counter:
     sys.audit("capi_sub.main")
-    interp = interpreters.create()
-    failure = interpreters.run_string(
-        interp, "import sys; sys.audit('capi_sub.inside', 1)")
-    if failure is not None:
-        raise RuntimeError(failure)
-    interpreters.destroy(interp)
-print(json.dumps({"c": counting.lib.sink_count(),
-                  "python": counter.counts()}))
+    seen["main"] = counting.lib.sink_count()
+    # A subinterpreter sharing the GIL, where pyaudit is imported too.
+    shared = create(shared_gil=True)
+    run(shared, "import sys, pyaudit; sys.audit('capi_sub.shared', 1)")
+    seen["shared"] = counting.lib.sink_count()
+    interpreters.destroy(shared)
+    if sys.version_info >= (3, 12):
+        # One with a GIL of its own runs in parallel with the core, so the
+        # hook leaves its events alone.
+        isolated = create(shared_gil=False)
+        run(isolated, "import sys; sys.audit('capi_sub.isolated', 1)")
+        seen["isolated"] = counting.lib.sink_count()
+        interpreters.destroy(isolated)
+print(json.dumps({"c": seen, "python": counter.counts()}))
 """
 
 
@@ -225,4 +248,7 @@ def test_subinterpreter_events_reach_c_sinks_not_python(tmp_path):
     result = json.loads(out.strip().splitlines()[-1])
     if "skip" in result:
         pytest.skip(result["skip"])
-    assert result == {"c": 2, "python": {"capi_sub.main": 1}}
+    expected = {"main": 1, "shared": 2}
+    if sys.version_info >= (3, 12):
+        expected["isolated"] = 2    # not delivered
+    assert result == {"c": expected, "python": {"capi_sub.main": 1}}
