@@ -251,12 +251,14 @@ def check_patterns(items, stacklevel=2, version=None):
     see ``unknown_pattern_messages`` for what is checked.  ``stacklevel``
     means what it does for ``warnings.warn`` called in place of this
     function: 1 blames the line calling ``check_patterns``, 2 its caller,
-    and so on.  The check is advisory: when the catalog cannot be read
-    (an audit hook may refuse the ``open``), it does nothing.
+    and so on.  The check is advisory: when it cannot be made (an audit
+    hook may refuse the ``open`` of the catalog; imports fail while the
+    interpreter exits), it does nothing.
     """
     try:
         _load()
+        messages = list(unknown_pattern_messages(items, version))
     except Exception:   # never let the advisory check stop a subscription
-        return
-    for message in unknown_pattern_messages(items, version):
+        return          # (no catalog, or imports gone at interpreter exit)
+    for message in messages:
         warnings.warn(message, UnknownEventWarning, stacklevel=stacklevel + 1)

@@ -36,6 +36,35 @@ class Filter:
         return self._matches(name)
 
 
+_is_finalizing = sys.is_finalizing     # kept: sys empties at exit
+
+
+class _Guard:
+    """A lock for a handle's buffer and counts that cannot hang the exit.
+
+    While the interpreter finalizes, daemon threads are frozen wherever
+    they were, possibly holding this lock; only the finalizing thread runs
+    Python code then, so it may go on without the lock instead of waiting
+    forever.
+    """
+
+    __slots__ = ("lock", "held")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.held = False
+
+    def __enter__(self):
+        self.held = (self.lock.acquire(blocking=False)
+                     or not _is_finalizing() and self.lock.acquire())
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.held:
+            self.held = False
+            self.lock.release()
+
+
 class Handle:
     """One subscription inside the core."""
 
@@ -46,7 +75,7 @@ class Handle:
         self.matches = Compiled(items).matches
         self.active = True
         self._core = core
-        self._lock = threading.Lock()
+        self._lock = _Guard()
         # watch: the callback; deny: the exception class to raise.
         self.callable = arg if kind in ("watch", "deny") else None
         self.capacity = arg if kind == "record" else 0
@@ -114,6 +143,9 @@ class Core:
                 handle.active = False
                 self._publish(tuple(h for h in self._handles
                                     if h is not handle))
+                # As the native core does: a closed subscription lets go of
+                # its callback (and so of any cycle through it).
+                handle.callable = None
 
     def subscriptions(self):
         return [(h.id, h.kind, h.items) for h in self._handles]
@@ -123,7 +155,7 @@ class Core:
         give the child fresh ones (the native core has no locks)."""
         self._lock = threading.RLock()
         for handle in self._every_handle:   # closed ones can still drain
-            handle._lock = threading.Lock()
+            handle._lock = _Guard()
 
     def _publish(self, handles):
         # One assignment each: a hook running concurrently sees either
@@ -176,15 +208,18 @@ class Core:
             elif kind == "record":
                 handle.add_record(event, args)
             elif kind == "watch":
-                if in_callback:
+                callback = handle.callable  # None once closed meanwhile
+                if in_callback or callback is None:
                     continue
                 local.in_callback = True
                 try:
-                    handle.callable(event, args)
+                    callback(event, args)
                 finally:
                     local.in_callback = False
             else:
-                raise handle.callable(event, args)
+                exception_class = handle.callable
+                if exception_class is not None:
+                    raise exception_class(event, args)
 
 
 def get_core():
