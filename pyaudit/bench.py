@@ -192,18 +192,16 @@ def format_table(rows):
 
 
 def plot(rows, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise SystemExit("--plot needs matplotlib: pip install pyaudit[plot]")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     rows = [r for r in rows if r["config"] != "none"]
     key = ("overhead_instructions" if "overhead_instructions" in rows[0]
            else "overhead_ns")
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.barh([r["config"] for r in rows], [r[key] for r in rows],
-            color=["#888" if r["config"] in ("noop", "python") else "#2a7"
+            color=["#888" if r["config"] in ("noop", "retain", "python")
+                   else "#2a7"
                    for r in rows])
     ax.invert_yaxis()
     ax.set_xlabel("overhead per event over no hook (%s)"
@@ -267,6 +265,12 @@ def run(args, parser):
                      % (", ".join(map(repr, unknown)), ", ".join(WORKLOADS)))
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind on PATH")
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401 (checked before a long run)
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install "
+                         "'pyaudit[plot]'")
 
     def progress(message):
         print("  " + message, file=sys.stderr, flush=True)
