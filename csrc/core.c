@@ -227,8 +227,25 @@ pyaudit_core_internal_event(const char *event, PyInterpreterState *interp)
     }
     pyaudit_core.installed = 0;
     PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, NULL);
-    while (remove_first(NULL, interp)) {
+    /* Close interp's Python subscriptions without releasing any Python
+     * object: from 3.12 CPython raises this event after it has cleared the
+     * interpreter's state, where a __del__ run by a decref crashes.  The
+     * live list's references are kept (leaked), so neither this publish
+     * nor a later decref frees a sub; the process is ending anyway. */
+    pyaudit_sub **link = &pyaudit_core.live;
+    while (*link != NULL) {
+        pyaudit_sub *sub = *link;
+        if (sub->interp == interp) {
+            sub->active = 0;
+            sub->state = NULL;
+            *link = sub->next;
+            sub->next = NULL;
+        }
+        else {
+            link = &sub->next;
+        }
     }
+    (void)publish();
 }
 
 int

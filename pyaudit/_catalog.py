@@ -233,15 +233,32 @@ def unknown_pattern_messages(items, version=None):
     known = _known_names(resolved)
     messages = []
     for item in items:
-        excluded, kind, text = _patterns.parse(item)
-        if excluded or kind == "all":
-            continue
-        if kind == "exact" and text not in known:
-            messages.append(_exact_message(item, text, known, where))
-        elif kind == "prefix" and not any(
-                name.startswith(text) for name in known):
-            messages.append(_prefix_message(item, text, known, where))
+        key = (item, asked)
+        if key not in _MESSAGES:
+            if len(_MESSAGES) >= _MESSAGES_LIMIT:
+                _MESSAGES.clear()
+            _MESSAGES[key] = _item_message(item, known, where)
+        if _MESSAGES[key] is not None:
+            messages.append(_MESSAGES[key])
     return messages
+
+
+# Subscribing to the same names again (subscribe/close loops) must not
+# compute a did-you-mean each time: difflib takes a few hundred µs.
+_MESSAGES = {}
+_MESSAGES_LIMIT = 4096
+
+
+def _item_message(item, known, where):
+    """The message for one item, or None when it names known events."""
+    excluded, kind, text = _patterns.parse(item)
+    if excluded or kind == "all":
+        return None
+    if kind == "exact" and text not in known:
+        return _exact_message(item, text, known, where)
+    if kind == "prefix" and not any(name.startswith(text) for name in known):
+        return _prefix_message(item, text, known, where)
+    return None
 
 
 def check_patterns(items, stacklevel=2, version=None):
