@@ -27,6 +27,15 @@ pyaudit_retain_hook(const char *event, PyObject *args, void *userdata)
     return 0;
 }
 
+void
+pyaudit_retain_hook_release(void)
+{
+    for (Py_ssize_t i = 0; i < retained_count; i++) {
+        Py_DECREF(retained[i]);
+    }
+    retained_count = 0;
+}
+
 int
 pyaudit_retain_hook_reserve(Py_ssize_t capacity)
 {

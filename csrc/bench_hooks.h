@@ -14,6 +14,9 @@ int pyaudit_noop_hook(const char *event, PyObject *args, void *userdata);
  * the tuple alive costs CPython allocation and garbage-collector work. */
 int pyaudit_retain_hook(const char *event, PyObject *args, void *userdata);
 
+/* Release what the retain hook kept (a recorder must, eventually). */
+void pyaudit_retain_hook_release(void);
+
 /* Make room for the retain hook; 0, or -1 with MemoryError set. */
 int pyaudit_retain_hook_reserve(Py_ssize_t capacity);
 

@@ -80,7 +80,7 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
     PyObject *name = NULL;          /* owned, made on first need */
     int64_t time_ns = -1;
     int result = 0;
-    int reentered = in_watch_callback;
+    int reentered = -1;             /* read on first need: TLS costs */
 
     pyaudit_table_incref(table);
     for (size_t i = 0; i < targets->count; i++) {
@@ -116,8 +116,13 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
             }
             continue;
         }
-        if (sub->kind == PYAUDIT_KIND_WATCH && reentered) {
-            continue;
+        if (sub->kind == PYAUDIT_KIND_WATCH) {
+            if (reentered < 0) {
+                reentered = in_watch_callback;
+            }
+            if (reentered) {
+                continue;
+            }
         }
         if (name == NULL) {
             name = event_name(targets, target, event, len, hash);

@@ -463,7 +463,18 @@ module_install_retain_hook(PyObject *module, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+module_release_retained(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    pyaudit_retain_hook_release();
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"_release_retained", module_release_retained, METH_NOARGS,
+     "Release what the retain hook kept (benchmarks only)."},
     {"_install_noop_hook", module_install_noop_hook, METH_NOARGS,
      "Add a native hook that does nothing, for benchmarks only: it is the "
      "floor pyaudit is measured against.  It can never be removed."},
