@@ -33,8 +33,11 @@ extern "C" {
 PYAUDIT_API int pyaudit_install(void);
 
 /* A sink receives each matching event with the GIL held, on the thread
- * that raised it, in every interpreter.  args is borrowed.  Return 0, or
- * -1 with a Python exception set to abort the audited operation. */
+ * that raised it, in every interpreter that shares the main GIL (from
+ * 3.12: the main interpreter and those that imported pyaudit; events of
+ * interpreters with a GIL of their own are left alone).  args is
+ * borrowed.  Return 0, or -1 with a Python exception set to abort the
+ * audited operation. */
 typedef int (*pyaudit_sink_fn)(const char *event, PyObject *args,
                                void *userdata);
 
