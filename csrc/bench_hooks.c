@@ -43,7 +43,8 @@ pyaudit_retain_hook_reserve(Py_ssize_t capacity)
         PyErr_SetString(PyExc_ValueError, "capacity out of range");
         return -1;
     }
-    PyObject **grown = realloc(retained, (size_t)capacity * sizeof(PyObject *));
+    PyObject **grown = realloc(retained,
+                               (size_t)capacity * sizeof(PyObject *));
     if (grown == NULL) {
         PyErr_NoMemory();
         return -1;

@@ -66,7 +66,8 @@ pyaudit_newref(PyObject *obj)
  * PyThreadState_GetUnchecked from 3.13); before, it returns whichever
  * thread holds the GIL, so compare that thread's id with ours. */
 #if PY_VERSION_HEX >= 0x030D0000
-#  define PYAUDIT_THIS_THREAD_HOLDS_GIL() (PyThreadState_GetUnchecked() != NULL)
+#  define PYAUDIT_THIS_THREAD_HOLDS_GIL() \
+    (PyThreadState_GetUnchecked() != NULL)
 #elif PY_VERSION_HEX >= 0x030C0000
 #  define PYAUDIT_THIS_THREAD_HOLDS_GIL() \
     (_PyThreadState_UncheckedGet() != NULL)

@@ -188,30 +188,21 @@ pyaudit_core_find_sink(long id)
     return NULL;
 }
 
-/* Remove the first live sub that matches, and say whether there was one.
- * Removing can run Python code that changes the list, so callers look
- * again from the start each time. */
-static int
-remove_first(pyaudit_state *state, PyInterpreterState *interp)
-{
-    pyaudit_sub *sub = pyaudit_core.live;
-    while (sub != NULL
-           && !(state != NULL && sub->state == state)
-           && !(interp != NULL && sub->interp == interp)) {
-        sub = sub->next;
-    }
-    if (sub == NULL) {
-        return 0;
-    }
-    sub->state = NULL;
-    pyaudit_core_remove(sub);
-    return 1;
-}
-
 void
 pyaudit_core_remove_state(pyaudit_state *state)
 {
-    while (remove_first(state, NULL)) {
+    /* Removing can run Python code that changes the list, so look again
+     * from the start after each removal. */
+    for (;;) {
+        pyaudit_sub *sub = pyaudit_core.live;
+        while (sub != NULL && sub->state != state) {
+            sub = sub->next;
+        }
+        if (sub == NULL) {
+            return;
+        }
+        sub->state = NULL;
+        pyaudit_core_remove(sub);
     }
 }
 

@@ -70,8 +70,8 @@ event_name(const pyaudit_targets *targets, const pyaudit_target *target,
 }
 
 /* Deliver one event to its targets, in the table's order (internal,
- * count, record, sink, watch, deny).  The table is held for the whole delivery, because a
- * callback may subscribe or close and so replace it. */
+ * count, record, sink, watch, deny).  The table is held for the whole
+ * delivery, because a callback may subscribe or close and so replace it. */
 static PYAUDIT_NOINLINE int
 dispatch(pyaudit_table *table, const pyaudit_targets *targets,
          const char *event, size_t len, uint32_t hash, PyObject *args)
@@ -195,7 +195,8 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     /* An interpreter with a GIL of its own runs in parallel with the core:
      * leave its events alone, before even reading the table (see core.h). */
     PyInterpreterState *interp = PyInterpreterState_Get();
-    if (PYAUDIT_UNLIKELY(interp != PYAUDIT_LOAD_RELAXED(pyaudit_core.main_interp))
+    if (PYAUDIT_UNLIKELY(interp
+                         != PYAUDIT_LOAD_RELAXED(pyaudit_core.main_interp))
         && !pyaudit_core_interpreter_allowed(interp)) {
         return 0;
     }
