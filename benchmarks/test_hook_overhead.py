@@ -16,13 +16,12 @@ import sys
 import pytest
 
 import pyaudit
+from pyaudit._bench_child import SECURITY_FILTER
+from pyaudit.bench import WORKLOAD_CONFIGS, WORKLOADS
 
 pytestmark = pytest.mark.skipif(pyaudit.backend != "native",
                                 reason="benchmarks measure the C extension")
 
-SECURITY_FILTER = ("socket.*, subprocess.*, os.system, os.exec, "
-                   "os.posix_spawn, os.spawn, os.fork, ctypes.*, "
-                   "urllib.Request, webbrowser.open")
 NESTED = {"k%d" % i: [list(range(10)), {"a": (1, 2, [3, 4])}]
           for i in range(50)}
 
@@ -106,11 +105,7 @@ def test_bench_command_runs(benchmark):
         assert workload in done.stdout
 
 
-WORKLOADS = ("deepcopy", "pickle", "logging", "os.walk", "import")
-PROCESS_CONFIGS = ("none", "noop", "miss", "python")
-
-
-@pytest.mark.parametrize("config", PROCESS_CONFIGS)
+@pytest.mark.parametrize("config", WORKLOAD_CONFIGS)
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_workload_in_fresh_process(benchmark, workload, config):
     """A real workload under each configuration, in its own process (hooks
