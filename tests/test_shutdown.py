@@ -33,6 +33,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import ROOT, child_env
 
 RUNS = 100
@@ -205,9 +207,27 @@ def failure(run, rc, out, err):
             % (run, "(killed: hung)" if rc is None else rc, out, err))
 
 
+# An open defect (see the issue notes): on CPython 3.10 (seen there only,
+# never on 3.8, 3.9 or 3.11 to 3.15), about 1 native-backend run in 50
+# dies of SIGSEGV after both atexit handlers ran, in CPython's take_gil on a
+# daemon thread that got the GIL after the interpreter was freed; no
+# pyaudit frame is on the stack, and daemon threads raising events under
+# only a no-op C hook never crashed in 300 runs.  Until it is understood,
+# such a run is reported as XFAIL, never as a pass, and only that kind of
+# run: any other failure still fails the test.
+KNOWN_EXIT_CRASH = sys.version_info[:2] == (3, 10)
+
+
+def known_exit_crash(backend, rc, out):
+    lines = out.splitlines()
+    return (KNOWN_EXIT_CRASH and backend == "native" and rc == -11
+            and "late atexit: ok" in lines and "early atexit: ok" in lines)
+
+
 def test_exit_while_busy(backend):
     # Two at a time; after the first failure no new run is started.
     failures = []
+    known = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         pending = set()
         runs = iter(range(RUNS))
@@ -224,10 +244,18 @@ def test_exit_while_busy(backend):
             done, pending = concurrent.futures.wait(
                 pending, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
-                why = failure(future.run_number, *future.result())
-                if why is not None:
+                rc, out, err = future.result()
+                why = failure(future.run_number, rc, out, err)
+                if why is None:
+                    continue
+                if known_exit_crash(backend, rc, out):
+                    known.append(why)
+                else:
                     failures.append(why)
     assert not failures, failures[0]
+    if known:
+        pytest.xfail("known open crash at exit on 3.10 (%d of %d runs): %s"
+                     % (len(known), RUNS, known[0].splitlines()[0]))
 
 
 TEARDOWN = r"""
