@@ -69,6 +69,71 @@ event_name(const pyaudit_targets *targets, const pyaudit_target *target,
     return name;
 }
 
+/* Whether sub is open and wants events of interp (NULL: of any). */
+static inline int
+serves(const pyaudit_sub *sub, const PyInterpreterState *interp)
+{
+    return sub->active && (sub->interp == NULL || sub->interp == interp);
+}
+
+/* Count one event for a count target; -1 with MemoryError set. */
+static inline int
+count_event(const pyaudit_target *target, const char *event, size_t len,
+            uint32_t hash)
+{
+    if (target->count_cell != NULL) {
+        (*target->count_cell)++;
+        return 0;
+    }
+    if (pyaudit_counts_add(target->sub->counts, event, len, hash) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* Deliver one event to a list of only count and record targets.  Neither
+ * runs Python code, so nothing can replace and free the table meanwhile:
+ * no table reference is taken, and the general dispatch is skipped. */
+static PYAUDIT_NOINLINE int
+deliver_without_python(const pyaudit_targets *targets, const char *event,
+                       size_t len, uint32_t hash, PyObject *args)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    PyObject *name = NULL;          /* owned, made for the first record */
+    int64_t time_ns = 0;
+    unsigned long thread_id = 0;
+    const pyaudit_target *target = targets->targets;
+    const pyaudit_target *end = target + targets->count;
+    int result = 0;
+
+    do {
+        pyaudit_sub *sub = target->sub;     /* borrowed from the table */
+        if (!serves(sub, interp)) {
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_COUNT) {
+            if (count_event(target, event, len, hash) < 0) {
+                result = -1;
+                break;
+            }
+            continue;
+        }
+        if (name == NULL) {
+            name = event_name(targets, target, event, len, hash);
+            if (name == NULL) {
+                result = -1;
+                break;
+            }
+            time_ns = now_ns();
+            thread_id = PYAUDIT_THREAD_IDENT();
+        }
+        pyaudit_ring_push(sub->ring, name, args, time_ns, thread_id);
+    } while (++target < end);
+    Py_XDECREF(name);
+    return result;
+}
+
 /* Deliver one event to its targets, in the table's order (internal,
  * count, record, sink, watch, deny).  The table is held for the whole
  * delivery, because a callback may subscribe or close and so replace it. */
@@ -86,7 +151,7 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
     for (size_t i = 0; i < targets->count; i++) {
         const pyaudit_target *target = &targets->targets[i];
         pyaudit_sub *sub = target->sub;     /* borrowed from the table */
-        if (!sub->active || (sub->interp != NULL && sub->interp != interp)) {
+        if (!serves(sub, interp)) {
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_INTERNAL) {
@@ -106,11 +171,7 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_COUNT) {
-            if (target->count_cell != NULL) {
-                (*target->count_cell)++;
-            }
-            else if (pyaudit_counts_add(sub->counts, event, len, hash) < 0) {
-                PyErr_NoMemory();
+            if (count_event(target, event, len, hash) < 0) {
                 result = -1;
                 break;
             }
@@ -136,7 +197,7 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
                 time_ns = now_ns();
             }
             pyaudit_ring_push(sub->ring, name, args, time_ns,
-                              PyThread_get_thread_ident());
+                              PYAUDIT_THREAD_IDENT());
         }
         else if (sub->kind == PYAUDIT_KIND_WATCH) {
             if (sub->callable != NULL
@@ -181,6 +242,9 @@ lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args)
             }
         } while (++target < end);
         return 0;
+    }
+    if (targets->no_python) {
+        return deliver_without_python(targets, event, len, hash, args);
     }
     return dispatch(table, targets, event, len, hash, args);
 }

@@ -189,6 +189,17 @@ handle_drain(HandleObject *self, PyObject *unused)
 }
 
 static PyObject *
+handle_clear(HandleObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (self->sub->ring == NULL) {
+        PyErr_SetString(PyExc_TypeError, "only record subscriptions clear");
+        return NULL;
+    }
+    return PyLong_FromSize_t(pyaudit_ring_clear(self->sub->ring));
+}
+
+static PyObject *
 handle_counts(HandleObject *self, PyObject *unused)
 {
     (void)unused;
@@ -234,6 +245,8 @@ static PyMethodDef handle_methods[] = {
      "Stop delivery; idempotent."},
     {"drain", (PyCFunction)handle_drain, METH_NOARGS,
      "Recorded events as (name, args, time_ns, thread_id), oldest first."},
+    {"clear", (PyCFunction)handle_clear, METH_NOARGS,
+     "Discard the recorded events; returns how many."},
     {"counts", (PyCFunction)handle_counts, METH_NOARGS,
      "A dict of event name to count."},
     {NULL, NULL, 0, NULL},

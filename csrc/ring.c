@@ -25,30 +25,6 @@ pyaudit_ring_new(size_t capacity)
     return ring;
 }
 
-/* The slot of the i-th oldest record. */
-static size_t
-slot_of(const pyaudit_ring *ring, size_t i)
-{
-    size_t index = ring->head + i;
-    return index >= ring->capacity ? index - ring->capacity : index;
-}
-
-void
-pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
-                  int64_t time_ns, unsigned long thread_id)
-{
-    if (ring->count == ring->capacity) {
-        ring->dropped++;
-        return;
-    }
-    pyaudit_record *record = &ring->records[slot_of(ring, ring->count)];
-    record->name = Py_NewRef(name);
-    record->args = Py_NewRef(args);
-    record->time_ns = time_ns;
-    record->thread_id = thread_id;
-    ring->count++;
-}
-
 static void
 release_records(pyaudit_record *records, size_t start, size_t n)
 {
@@ -70,7 +46,7 @@ pyaudit_ring_drain(pyaudit_ring *ring)
         return PyErr_NoMemory();
     }
     for (size_t i = 0; i < n; i++) {
-        taken[i] = ring->records[slot_of(ring, i)];
+        taken[i] = ring->records[pyaudit_ring_slot(ring, i)];
     }
     ring->head = 0;
     ring->count = 0;
@@ -100,6 +76,25 @@ pyaudit_ring_drain(pyaudit_ring *ring)
     return list;
 }
 
+size_t
+pyaudit_ring_clear(pyaudit_ring *ring)
+{
+    /* One record at a time, out of the ring before it is released: the
+     * release can run a finalizer that raises events into this ring.
+     * Those arrived after the call, so they stay. */
+    size_t n = ring->count;
+    size_t released = 0;
+    while (released < n && ring->count > 0) {
+        pyaudit_record record = ring->records[ring->head];
+        ring->head = pyaudit_ring_slot(ring, 1);
+        ring->count--;
+        released++;
+        Py_DECREF(record.name);
+        Py_DECREF(record.args);
+    }
+    return released;
+}
+
 void
 pyaudit_ring_free(pyaudit_ring *ring)
 {
@@ -107,7 +102,7 @@ pyaudit_ring_free(pyaudit_ring *ring)
         return;
     }
     for (size_t i = 0; i < ring->count; i++) {
-        pyaudit_record *record = &ring->records[slot_of(ring, i)];
+        pyaudit_record *record = &ring->records[pyaudit_ring_slot(ring, i)];
         Py_DECREF(record->name);
         Py_DECREF(record->args);
     }

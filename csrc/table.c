@@ -82,8 +82,12 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
         list->count = count;
         list->exact = mode == PYAUDIT_AS_NAME;
         list->count_only = 1;
+        list->no_python = 1;
         for (size_t i = 0; i < count; i++) {
+            pyaudit_kind kind = list->targets[i].sub->kind;
             list->count_only &= list->targets[i].count_cell != NULL;
+            list->no_python &= kind == PYAUDIT_KIND_COUNT
+                               || kind == PYAUDIT_KIND_RECORD;
         }
     }
     return list;

@@ -45,6 +45,8 @@ typedef struct {
                                    that finds it has the same name */
     int count_only;             /* every target has a count_cell, so the
                                    hook can count without dispatching */
+    int no_python;              /* every target is a count or a record:
+                                   delivery runs no Python code */
     pyaudit_target targets[1];  /* count of them, in delivery order */
 } pyaudit_targets;
 

@@ -83,6 +83,11 @@ class Recorder(Subscription):
         """Return the recorded events, oldest first, and empty the buffer."""
         return [Event._make(raw) for raw in self._handle.drain()]
 
+    def clear(self):
+        """Discard the recorded events without building them; return how
+        many were discarded.  They are not counted as dropped."""
+        return self._handle.clear()
+
     @property
     def dropped(self):
         """How many events were not recorded because the buffer was full."""

@@ -91,6 +91,11 @@ class Handle:
             events, self._buffer = self._buffer, []
         return events
 
+    def clear(self):
+        with self._lock:
+            events, self._buffer = self._buffer, []
+        return len(events)     # released here, outside the lock
+
     @property
     def dropped(self):
         return self._dropped
@@ -99,8 +104,7 @@ class Handle:
         with self._lock:
             return dict(self._counts)
 
-    def add_record(self, event, args):
-        entry = (event, args, time.time_ns(), threading.get_ident())
+    def add_record(self, entry):
         with self._lock:
             if len(self._buffer) < self.capacity:
                 self._buffer.append(entry)
@@ -199,6 +203,7 @@ class Core:
             return
         local = self._local
         in_callback = getattr(local, "in_callback", False)
+        entry = None    # what every record of this event gets, made once
         for handle in targets:
             if not handle.active:
                 continue
@@ -206,7 +211,10 @@ class Core:
             if kind == "count":
                 handle.add_count(event)
             elif kind == "record":
-                handle.add_record(event, args)
+                if entry is None:
+                    entry = (event, args, time.time_ns(),
+                             threading.get_ident())
+                handle.add_record(entry)
             elif kind == "watch":
                 callback = handle.callable  # None once closed meanwhile
                 if in_callback or callback is None:

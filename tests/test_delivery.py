@@ -223,6 +223,74 @@ def test_record_empty_drain(api, ename):
         assert rec.dropped == 0
 
 
+def test_clear_discards_without_counting_as_dropped(api, ename):
+    with api.record(ename, capacity=3) as rec:
+        for seq in range(5):
+            sys.audit(ename, seq)
+        assert rec.clear() == 3
+        assert rec.dropped == 2
+        assert rec.drain() == []
+        assert rec.clear() == 0
+        # Clearing makes room again, like draining.
+        sys.audit(ename, "after")
+        assert [e.args for e in rec.drain()] == [("after",)]
+
+
+def test_clear_releases_the_args(api, ename):
+    import weakref
+
+    class Arg:
+        pass
+
+    arg = Arg()
+    ref = weakref.ref(arg)
+    with api.record(ename) as rec:
+        sys.audit(ename, arg)
+        del arg
+        assert ref() is not None        # the recorder holds it
+        assert rec.clear() == 1
+        assert ref() is None
+
+
+def test_clear_keeps_events_raised_while_releasing(api, ename):
+    # Releasing a recorded args tuple can run a finalizer that raises an
+    # event into the same recorder: that event came after clear() began,
+    # so it stays.
+    class Noisy:
+        def __del__(self):
+            sys.audit(ename, "from __del__")
+
+    with api.record(ename) as rec:
+        sys.audit(ename, Noisy())
+        assert rec.clear() == 1
+        assert [e.args for e in rec.drain()] == [("from __del__",)]
+
+
+def test_records_and_counts_alone_share_one_event(api, ename):
+    # Lists of only count and record subscriptions are delivered without
+    # the general dispatch: every record sees the same event, counts stay
+    # exact, closed ones get nothing, and prefix matches get their name.
+    with api.count(ename + ".*") as counter, \
+            api.record(ename + ".*") as first, \
+            api.record(ename + ".a, " + ename + ".b.*") as second, \
+            api.record(ename + ".*") as closed:
+        closed.close()
+        for suffix in (".a", ".b.x", ".c", ".a"):
+            sys.audit(ename + suffix, suffix)
+    assert counter.counts() == {ename + ".a": 2, ename + ".b.x": 1,
+                                ename + ".c": 1}
+    one, two = first.drain(), second.drain()
+    assert [e.name for e in one] == [ename + s
+                                     for s in (".a", ".b.x", ".c", ".a")]
+    assert [e.name for e in two] == [ename + s for s in (".a", ".b.x", ".a")]
+    assert [e.args for e in two] == [(".a",), (".b.x",), (".a",)]
+    shared = [e for e in one if e.name != ename + ".c"]
+    assert [(e.time_ns, e.thread_id) for e in shared] == [
+        (e.time_ns, e.thread_id) for e in two]
+    assert all(e.thread_id == threading.get_ident() for e in one)
+    assert closed.drain() == []
+
+
 # -- count ----------------------------------------------------------------
 
 def test_count_per_name(api, ename):
