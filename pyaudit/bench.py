@@ -25,9 +25,10 @@ same interpreter in the same run.
 Real workloads (deepcopy, pickle, logging, os.walk, importing 30 stdlib
 modules) run under none, noop, miss (pyaudit with the security filter) and
 python (the same filter as a pure-Python hook); the table gives their wall
-time and the ratio to the no-op C hook.  Nanoseconds come from interleaved rounds
-(median and spread); instructions, with --instructions, from callgrind as
-the difference between two loop lengths, so start-up cancels out.
+time and the ratio to the no-op C hook.  Nanoseconds come from
+interleaved rounds (median and spread); instructions, with --instructions,
+from callgrind as the difference between two loop lengths, so start-up
+cancels out.
 """
 
 import argparse
@@ -278,7 +279,8 @@ def add_arguments(parser):
                         help="events per callgrind run, a multiple of %d "
                              "(default 20000)" % BATCH)
     parser.add_argument("--configs", default=",".join(CONFIGS),
-                        help="comma-separated subset of: " + ", ".join(CONFIGS))
+                        help="comma-separated subset of: "
+                             + ", ".join(CONFIGS))
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help="comma-separated real workloads to time, or "
                              "'none' (default: %s)" % ", ".join(WORKLOADS))
