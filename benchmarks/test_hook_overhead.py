@@ -98,9 +98,10 @@ def test_bench_command_runs(benchmark):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, universal_newlines=True, check=True)
     done = benchmark.pedantic(run, rounds=1, iterations=1)
-    for config in ("none", "noop", "miss", "watch", "record", "count",
-                   "python"):
+    for config in ("none", "noop", "retain", "miss", "watch", "record",
+                   "count", "python", "retain-held", "record-held"):
         assert config in done.stdout
+    assert "Targets (overhead ratios):" in done.stdout
     for workload in ("deepcopy", "pickle", "logging", "os.walk", "import"):
         assert workload in done.stdout
 

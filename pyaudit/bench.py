@@ -4,8 +4,9 @@ Every configuration runs in a fresh process (hooks can never be removed):
 
     none         no audit hook at all
     noop         a C hook that returns at once: the floor for any hook
-    retain       a C hook that only keeps each args tuple alive, released
-                 every 1,000 events: the floor for any hook that records
+    retain       a C hook that only keeps each args tuple alive with the
+                 wall-clock time and the thread, released every 1,000
+                 events: the floor for any hook that records those
     miss         pyaudit, a typical security filter, an event it does
                  not want
     watch        ... plus a watch subscription with a trivial callback, hit
@@ -247,22 +248,25 @@ def batch_multiple(text):
 
 
 def check_targets(rows):
-    """Lines comparing each target's measured ratio with its limit, from
-    instructions when measured, else from nanoseconds."""
+    """Lines comparing each target's measured ratios with its limit: in
+    instructions when measured (deterministic, what the targets are judged
+    by), and in nanoseconds."""
     by_config = {r["config"]: r for r in rows}
     lines = []
     for config, reference, limit in TARGETS:
         row = by_config.get(config)
         if row is None:
             continue
+        parts = []
         for key, unit in (("instructions_ratio_to_", "instructions"),
                           ("ratio_to_", "ns")):
             if key + reference in row:
                 ratio = row[key + reference]
-                lines.append("%-6s %.2fx %s overhead (%s), target <= %.2fx: "
-                             "%s" % (config, ratio, reference, unit, limit,
-                                     "met" if ratio <= limit else "MISSED"))
-                break
+                parts.append("%.2fx in %s (%s)" % (
+                    ratio, unit, "met" if ratio <= limit else "MISSED"))
+        if parts:
+            lines.append("%-6s vs %s overhead, target <= %.2fx: %s"
+                         % (config, reference, limit, ", ".join(parts)))
     return lines
 
 
@@ -335,7 +339,9 @@ def run(args, parser):
     record = [r for r in rows if r["config"] == "record"]
     if record and "ratio_to_retain" in record[0]:
         line = ("record hit vs the retain floor (a C hook that only keeps "
-                "the args tuple): %.2fx ns" % record[0]["ratio_to_retain"])
+                "the args tuple, the time and the thread; reading the wall "
+                "clock is most of its ns, and invisible to callgrind): "
+                "%.2fx ns" % record[0]["ratio_to_retain"])
         if "instructions_ratio_to_retain" in record[0]:
             line += ", %.2fx instructions" % (
                 record[0]["instructions_ratio_to_retain"])

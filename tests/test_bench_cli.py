@@ -1,0 +1,63 @@
+"""python -m pyaudit bench: argument errors and the targets summary.
+
+The measurements themselves run in benchmarks/ (a smoke run in CI); here,
+only what does not depend on speed.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, child_env
+from pyaudit import bench
+
+
+def run_bench(*args):
+    return subprocess.run([sys.executable, "-m", "pyaudit", "bench"]
+                          + list(args), cwd=ROOT, env=child_env("native"),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--events", "1500"], "must be a multiple of 1000"),
+    (["--instruction-events", "0"], "must be at least 1"),
+    (["--configs", "miss,fast"], "unknown configuration 'fast'"),
+    (["--workloads", "sleep"], "unknown workload 'sleep'"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, message):
+    done = run_bench(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1].count(message) == 1
+
+
+def row(config, **ratios):
+    return dict({"config": config}, **ratios)
+
+
+def test_check_targets_judges_instructions_and_ns():
+    rows = [
+        row("none"),
+        row("miss", instructions_ratio_to_noop=1.03, ratio_to_noop=0.97),
+        row("watch", instructions_ratio_to_python=0.46,
+            ratio_to_python=0.61),
+        row("record", instructions_ratio_to_noop=1.54, ratio_to_noop=1.9),
+        row("count", ratio_to_noop=1.31),      # no callgrind run
+    ]
+    lines = bench.check_targets(rows)
+    assert lines == [
+        "miss   vs noop overhead, target <= 1.15x: 1.03x in instructions "
+        "(met), 0.97x in ns (met)",
+        "watch  vs python overhead, target <= 0.60x: 0.46x in instructions "
+        "(met), 0.61x in ns (MISSED)",
+        "record vs noop overhead, target <= 1.60x: 1.54x in instructions "
+        "(met), 1.90x in ns (MISSED)",
+        "count  vs noop overhead, target <= 1.30x: 1.31x in ns (MISSED)",
+    ]
+
+
+def test_check_targets_skips_configurations_not_run():
+    assert bench.check_targets([row("none"), row("noop")]) == []
