@@ -170,6 +170,15 @@ WORKLOADS = {
 }
 
 
+def load_what_pyaudit_loads():
+    """Import, in every configuration, the modules that subscribing with
+    pyaudit imports (the events catalog, its "did you mean" helper), without
+    installing any hook: otherwise the import workload would find some of
+    its modules already imported under pyaudit only."""
+    from pyaudit import _catalog, _patterns
+    _catalog.check_patterns(_patterns.split(SECURITY_FILTER))
+
+
 def run_workload(name, repeat):
     workload = WORKLOADS[name]
     if name == "import":
@@ -191,7 +200,8 @@ def run_workload(name, repeat):
 def main(argv):
     config = argv[0]
     if len(argv) == 4 and argv[1] == "--workload":
-        setup(config, 1)
+        load_what_pyaudit_loads()
+        setup(config, BATCH)
         print(run_workload(argv[2], int(argv[3])))
         return
     events = int(argv[1])

@@ -51,6 +51,9 @@ CONFIGS = ("none", "noop", "retain", "miss", "watch", "record", "count",
 # two overheads).  Printed with the measured ratios after every run.
 TARGETS = (("miss", "noop", 1.15), ("watch", "python", 0.6),
            ("record", "noop", 1.6), ("count", "noop", 1.3))
+# ... and for the real workloads: wall time with pyaudit and the security
+# filter against the same workload under the no-op C hook.
+WORKLOAD_TARGET = 1.03
 WORKLOADS = ("deepcopy", "pickle", "logging", "os.walk", "import")
 WORKLOAD_CONFIGS = ("none", "noop", "miss", "python")
 
@@ -270,6 +273,15 @@ def check_targets(rows):
     return lines
 
 
+def check_workload_targets(rows):
+    """One line per workload: pyaudit's wall-time ratio to the no-op C
+    hook against WORKLOAD_TARGET."""
+    return ["%-8s pyaudit vs no-op C hook, target <= %.2fx: %.3fx (%s)"
+            % (row["workload"], WORKLOAD_TARGET, row["miss_x_noop"],
+               "met" if row["miss_x_noop"] <= WORKLOAD_TARGET else "MISSED")
+            for row in rows]
+
+
 def add_arguments(parser):
     parser.add_argument("--events", type=batch_multiple, default=200_000,
                         help="events per timed run, a multiple of %d "
@@ -356,6 +368,9 @@ def run(args, parser):
               "each the fastest of %d runs)" % (args.rounds,
                                                 args.workload_repeat))
         print(format_workloads(workload_rows))
+        print("\nWorkload targets (wall time):")
+        for line in check_workload_targets(workload_rows):
+            print("  " + line)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"python": sys.version.split()[0], "rows": rows,

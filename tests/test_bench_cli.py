@@ -61,3 +61,12 @@ def test_check_targets_judges_instructions_and_ns():
 
 def test_check_targets_skips_configurations_not_run():
     assert bench.check_targets([row("none"), row("noop")]) == []
+
+
+def test_check_workload_targets():
+    rows = [{"workload": "deepcopy", "miss_x_noop": 1.012},
+            {"workload": "pickle", "miss_x_noop": 1.036}]
+    assert bench.check_workload_targets(rows) == [
+        "deepcopy pyaudit vs no-op C hook, target <= 1.03x: 1.012x (met)",
+        "pickle   pyaudit vs no-op C hook, target <= 1.03x: 1.036x (MISSED)",
+    ]
