@@ -196,7 +196,8 @@ handle_clear(HandleObject *self, PyObject *unused)
         PyErr_SetString(PyExc_TypeError, "only record subscriptions clear");
         return NULL;
     }
-    return PyLong_FromSize_t(pyaudit_ring_clear(self->sub->ring));
+    Py_ssize_t cleared = pyaudit_ring_clear(self->sub->ring);
+    return cleared < 0 ? NULL : PyLong_FromSsize_t(cleared);
 }
 
 static PyObject *

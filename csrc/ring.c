@@ -34,22 +34,36 @@ release_records(pyaudit_record *records, size_t start, size_t n)
     }
 }
 
-PyObject *
-pyaudit_ring_drain(pyaudit_ring *ring)
+/* Move every record out into a new array (free() it), oldest first, and
+ * empty the ring; NULL with MemoryError set, the ring untouched.  Callers
+ * take the records before making or releasing any object: either can run
+ * Python code (the garbage collector, a finalizer) that raises events
+ * into this same ring, or drains it. */
+static pyaudit_record *
+take_records(pyaudit_ring *ring, size_t *n)
 {
-    /* Move the records out before making any object: making one can run
-     * the garbage collector, and so Python code that raises events which
-     * push into this same ring. */
-    size_t n = ring->count;
-    pyaudit_record *taken = malloc((n ? n : 1) * sizeof(pyaudit_record));
+    *n = ring->count;
+    pyaudit_record *taken = malloc((*n ? *n : 1) * sizeof(pyaudit_record));
     if (taken == NULL) {
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        return NULL;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < *n; i++) {
         taken[i] = ring->records[pyaudit_ring_slot(ring, i)];
     }
     ring->head = 0;
     ring->count = 0;
+    return taken;
+}
+
+PyObject *
+pyaudit_ring_drain(pyaudit_ring *ring)
+{
+    size_t n;
+    pyaudit_record *taken = take_records(ring, &n);
+    if (taken == NULL) {
+        return NULL;
+    }
 
     PyObject *list = PyList_New((Py_ssize_t)n);
     size_t done = 0;
@@ -76,23 +90,17 @@ pyaudit_ring_drain(pyaudit_ring *ring)
     return list;
 }
 
-size_t
+Py_ssize_t
 pyaudit_ring_clear(pyaudit_ring *ring)
 {
-    /* One record at a time, out of the ring before it is released: the
-     * release can run a finalizer that raises events into this ring.
-     * Those arrived after the call, so they stay. */
-    size_t n = ring->count;
-    size_t released = 0;
-    while (released < n && ring->count > 0) {
-        pyaudit_record record = ring->records[ring->head];
-        ring->head = pyaudit_ring_slot(ring, 1);
-        ring->count--;
-        released++;
-        Py_DECREF(record.name);
-        Py_DECREF(record.args);
+    size_t n;
+    pyaudit_record *taken = take_records(ring, &n);
+    if (taken == NULL) {
+        return -1;
     }
-    return released;
+    release_records(taken, 0, n);
+    free(taken);
+    return (Py_ssize_t)n;
 }
 
 void

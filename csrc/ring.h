@@ -59,10 +59,11 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
  * records are then lost, and counted as dropped). */
 PyObject *pyaudit_ring_drain(pyaudit_ring *ring);
 
-/* Release the records buffered when called, without building any object;
- * returns how many were released.  Not counted as dropped: the caller
- * asked for them to go. */
-size_t pyaudit_ring_clear(pyaudit_ring *ring);
+/* Take every record buffered when called, then release them, without
+ * building any object; returns how many, or -1 with MemoryError set (the
+ * ring untouched).  Not counted as dropped: the caller asked for them to
+ * go.  Events raised while they are released stay in the ring. */
+Py_ssize_t pyaudit_ring_clear(pyaudit_ring *ring);
 
 void pyaudit_ring_free(pyaudit_ring *ring);
 
