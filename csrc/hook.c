@@ -9,6 +9,20 @@
  * callback raises are not delivered to watch callbacks again. */
 static PYAUDIT_THREAD_LOCAL int in_watch_callback;
 
+/* The interpreter an event comes from.  From 3.12 the hook learns it
+ * before anything else (see pyaudit_hook) and hands it down as a
+ * parameter; before 3.12 each delivery function asks for it, only once
+ * some subscription wants the event, as a miss never needs it. */
+#ifdef PYAUDIT_GIL_PER_INTERPRETER
+#  define INTERP_PARAMETER , PyInterpreterState *interp
+#  define INTERP_ARGUMENT , interp
+#  define GET_INTERP()
+#else
+#  define INTERP_PARAMETER
+#  define INTERP_ARGUMENT
+#  define GET_INTERP() PyInterpreterState *interp = PyInterpreterState_Get()
+#endif
+
 /* The time.time_ns() clock. */
 static int64_t
 now_ns(void)
@@ -97,9 +111,10 @@ count_event(const pyaudit_target *target, const char *event, size_t len,
  * no table reference is taken, and the general dispatch is skipped. */
 static PYAUDIT_NOINLINE int
 deliver_without_python(const pyaudit_targets *targets, const char *event,
-                       size_t len, uint32_t hash, PyObject *args)
+                       size_t len, uint32_t hash,
+                       PyObject *args INTERP_PARAMETER)
 {
-    PyInterpreterState *interp = PyInterpreterState_Get();
+    GET_INTERP();
     PyObject *name = NULL;          /* owned, made for the first record */
     int64_t time_ns = 0;
     unsigned long thread_id = 0;
@@ -139,9 +154,10 @@ deliver_without_python(const pyaudit_targets *targets, const char *event,
  * delivery, because a callback may subscribe or close and so replace it. */
 static PYAUDIT_NOINLINE int
 dispatch(pyaudit_table *table, const pyaudit_targets *targets,
-         const char *event, size_t len, uint32_t hash, PyObject *args)
+         const char *event, size_t len, uint32_t hash,
+         PyObject *args INTERP_PARAMETER)
 {
-    PyInterpreterState *interp = PyInterpreterState_Get();
+    GET_INTERP();
     PyObject *name = NULL;          /* owned, made on first need */
     int64_t time_ns = -1;
     int result = 0;
@@ -221,7 +237,8 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
 /* Everything after the two-byte rejection; out of line, so that the
  * rejection needs no stack frame. */
 static PYAUDIT_NOINLINE int
-lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args)
+lookup_and_deliver(pyaudit_table *table, const char *event,
+                   PyObject *args INTERP_PARAMETER)
 {
     uint32_t hash;
     size_t len;
@@ -233,7 +250,7 @@ lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args)
     if (targets->count_only) {
         /* Counting runs no Python code, so it needs no table reference,
          * no event-name str and no dispatch. */
-        PyInterpreterState *interp = PyInterpreterState_Get();
+        GET_INTERP();
         const pyaudit_target *target = targets->targets;
         const pyaudit_target *end = target + targets->count;
         do {
@@ -244,9 +261,10 @@ lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args)
         return 0;
     }
     if (targets->no_python) {
-        return deliver_without_python(targets, event, len, hash, args);
+        return deliver_without_python(targets, event, len, hash,
+                                      args INTERP_ARGUMENT);
     }
-    return dispatch(table, targets, event, len, hash, args);
+    return dispatch(table, targets, event, len, hash, args INTERP_ARGUMENT);
 }
 
 int
@@ -269,5 +287,5 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
         return 0;
     }
-    return lookup_and_deliver(table, event, args);
+    return lookup_and_deliver(table, event, args INTERP_ARGUMENT);
 }
