@@ -9,7 +9,8 @@ import tempfile
 import pyaudit
 from small_program import main as small_program
 
-SECURITY = "socket.*, subprocess.Popen, os.system, os.exec, ctypes.*, os.remove"
+SECURITY = ("socket.*, subprocess.Popen, os.system, os.exec, ctypes.*, "
+            "os.remove")
 
 
 def main():

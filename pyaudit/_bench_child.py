@@ -5,9 +5,10 @@
 
 Sets CONFIG up (audit hooks can never be removed, so each configuration
 needs its own process), then either raises EVENTS audit events in a tight
-loop (EVENTS a multiple of BATCH) or runs a real workload REPEAT times, and prints the duration in
-nanoseconds (for a workload, the fastest repetition).  Under callgrind the
-printed time is ignored: the instruction count of two loop lengths is used.
+loop (EVENTS a multiple of BATCH) or runs a real workload REPEAT times,
+and prints the duration in nanoseconds (for a workload, the fastest
+repetition).  Under callgrind the printed time is ignored: the instruction
+count of two loop lengths is used.
 """
 
 import copy

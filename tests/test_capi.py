@@ -120,8 +120,8 @@ def test_install_is_idempotent():
 
 def test_sink_and_python_share_one_table(sink):
     made, ids = sink
-    ids.append(lib.pyaudit_subscribe(b"capi_test.shared.*, !capi_test.shared.no",
-                                     made.pointer, ffi.NULL))
+    patterns = b"capi_test.shared.*, !capi_test.shared.no"
+    ids.append(lib.pyaudit_subscribe(patterns, made.pointer, ffi.NULL))
     assert ids[-1] > 0
     listed = [s for s in pyaudit.subscriptions() if s.id == ids[-1]]
     assert listed == [pyaudit.SubscriptionInfo(

@@ -86,7 +86,8 @@ def test_launcher_shares_one_table_with_import_pyaudit(build):
     launcher = build(LAUNCHER)
     done = run([launcher, "launcher_test.*", "-c",
                 "import sys, pyaudit\n"
-                "print([(s.kind, s.patterns) for s in pyaudit.subscriptions()])\n"
+                "print([(s.kind, s.patterns)\n"
+                "       for s in pyaudit.subscriptions()])\n"
                 "with pyaudit.count('launcher_test.*') as c:\n"
                 "    sys.audit('launcher_test.ping', 1)\n"
                 "print(c.counts())"])

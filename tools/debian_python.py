@@ -122,7 +122,8 @@ def write_if_changed(path, text, mode=None):
 
 def apt_source_files():
     etc = output(["apt-config", "shell", "E", "Dir::Etc/d",
-                  "L", "Dir::Etc::sourcelist/f", "P", "Dir::Etc::sourceparts/d"])
+                  "L", "Dir::Etc::sourcelist/f",
+                  "P", "Dir::Etc::sourceparts/d"])
     values = dict(re.findall(r"^(\w+)='(.*)'$", etc, re.M))
     files = []
     if values.get("L"):
@@ -178,7 +179,7 @@ def debian_mirror():
         % ", ".join(apt_source_files()))
 
 
-# -- a private apt: lists, cache and .debs under .cpython-debian/apt -----------
+# -- a private apt: lists, cache and .debs under .cpython-debian/apt ---------
 
 class Apt:
     def __init__(self, suites):
@@ -459,7 +460,7 @@ class Root:
                shlex.quote(rpath), shlex.quote(self.libdirs[0])), 0o755)
 
 
-# -- test requirements: wheels from PyPI for that interpreter ------------------
+# -- test requirements: wheels from PyPI for that interpreter ----------------
 
 def test_requirements():
     """pyproject.toml's [project.optional-dependencies] test list."""
