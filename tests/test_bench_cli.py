@@ -70,3 +70,20 @@ def test_check_workload_targets():
         "deepcopy pyaudit vs no-op C hook, target <= 1.03x: 1.012x (met)",
         "pickle   pyaudit vs no-op C hook, target <= 1.03x: 1.036x (MISSED)",
     ]
+
+
+def test_command_line_loads_no_workload_modules():
+    # python -m pyaudit imports every command's module, bench included:
+    # the workloads' modules must not come with it, or a program run with
+    # `python -m pyaudit run` would find logging and pickle imported
+    # already and never raise their import events.
+    code = ("import sys, pyaudit.__main__, pyaudit.bench\n"
+            "print(sorted(m for m in ('logging', 'pickle', 'copy',\n"
+            "                         'pyaudit._bench_workloads')\n"
+            "             if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                          env=child_env("native"), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -1,0 +1,103 @@
+"""The real workloads of pyaudit.bench, each chosen for the hot events it
+raises.  Imported by pyaudit._bench_child only for a workload run, so that
+neither the benchmark loop nor ``python -m pyaudit`` loads what they need.
+"""
+
+import copy
+import logging
+import os
+import pickle
+import tempfile
+import time
+
+NESTED = [{"id": i, "tags": ["a", "b", (i, i + 1)], "child": {"x": [i] * 5}}
+          for i in range(300)]
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+POINTS = [Point(i, -i) for i in range(500)]
+IMPORTS = ("json", "csv", "decimal", "fractions", "statistics", "difflib",
+           "textwrap", "string", "heapq", "bisect", "calendar", "uuid",
+           "ipaddress", "shlex", "glob", "fnmatch", "configparser",
+           "argparse", "gettext", "pprint", "dataclasses", "enum",
+           "typing", "email.message", "http.client", "urllib.parse",
+           "xml.dom.minidom", "zipfile", "tarfile", "sqlite3")
+
+
+def deepcopy_workload():
+    """builtins.id for every object copied."""
+    copy.deepcopy(NESTED)
+
+
+def pickle_workload():
+    """pickle.find_class for the global in each small pickle."""
+    for point in POINTS:
+        pickle.loads(pickle.dumps(point))
+
+
+_logger = logging.getLogger("pyaudit.bench")
+_logger.addHandler(logging.NullHandler())
+_logger.propagate = False
+_logger.setLevel(logging.INFO)
+
+
+def logging_workload():
+    """sys._getframe (3.11 and older) or sys._getframemodulename per record."""
+    for i in range(500):
+        _logger.info("record %d", i)
+
+
+_tree = None
+
+
+def walk_workload():
+    """os.scandir per directory."""
+    global _tree
+    if _tree is None:
+        _tree = tempfile.mkdtemp(prefix="pyaudit-bench-")
+        for a in range(10):
+            for b in range(10):
+                path = os.path.join(_tree, str(a), str(b))
+                os.makedirs(path)
+                open(os.path.join(path, "f"), "w").close()
+    for _ in range(5):
+        for _ in os.walk(_tree):
+            pass
+
+
+def import_workload():
+    """open, exec, import, marshal.loads and compile per module."""
+    for name in IMPORTS:
+        __import__(name)
+
+
+WORKLOADS = {
+    "deepcopy": deepcopy_workload,
+    "pickle": pickle_workload,
+    "logging": logging_workload,
+    "os.walk": walk_workload,
+    "import": import_workload,       # once per fresh process
+}
+
+
+def run(name, repeat):
+    """Run workload name repeat times; the fastest run's nanoseconds."""
+    workload = WORKLOADS[name]
+    if name == "import":
+        repeat = 1                  # a module is imported once per process
+    else:
+        workload()                  # warm up (caches, the tree)
+    best = None
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        workload()
+        elapsed = time.perf_counter_ns() - start
+        best = elapsed if best is None else min(best, elapsed)
+    if _tree is not None:
+        import shutil
+        shutil.rmtree(_tree)
+    return best
