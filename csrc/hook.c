@@ -108,7 +108,10 @@ count_event(const pyaudit_target *target, const char *event, size_t len,
 
 /* Deliver one event to a list of only count and record targets.  Neither
  * runs Python code, so nothing can replace and free the table meanwhile:
- * no table reference is taken, and the general dispatch is skipped. */
+ * no table reference is taken, and the general dispatch is skipped.  Only
+ * raising an error (MemoryError, a name that is not UTF-8) can run the
+ * garbage collector, and so Python code: after one, the loop stops and
+ * touches nothing that came from the table. */
 static PYAUDIT_NOINLINE int
 deliver_without_python(const pyaudit_targets *targets, const char *event,
                        size_t len, uint32_t hash,

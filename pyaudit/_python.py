@@ -94,7 +94,11 @@ class Handle:
     def clear(self):
         with self._lock:
             events, self._buffer = self._buffer, []
-        return len(events)     # released here, outside the lock
+        # Released outside the lock, oldest first as the C ring does (a
+        # list lets go of its items newest first).
+        for i in range(len(events)):
+            events[i] = None
+        return len(events)
 
     @property
     def dropped(self):

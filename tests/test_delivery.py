@@ -271,10 +271,28 @@ def test_clear_takes_everything_before_releasing(api, ename):
         assert [e.args for e in rec.drain()] == [("new",)]
 
 
+def test_clear_releases_oldest_first(api, ename):
+    released = []
+
+    class Tag:
+        def __init__(self, label):
+            self.label = label
+
+        def __del__(self):
+            released.append(self.label)
+
+    with api.record(ename) as rec:
+        for label in ("first", "second", "third"):
+            sys.audit(ename, Tag(label))
+        assert rec.clear() == 3
+    assert released == ["first", "second", "third"]
+
+
 def test_records_and_counts_alone_share_one_event(api, ename):
     # Lists of only count and record subscriptions are delivered without
     # the general dispatch: every record sees the same event, counts stay
-    # exact, closed ones get nothing, and prefix matches get their name.
+    # exact, and prefix matches get their name; one closed before the
+    # events gets nothing.
     with api.count(ename + ".*") as counter, \
             api.record(ename + ".*") as first, \
             api.record(ename + ".a, " + ename + ".b.*") as second, \

@@ -35,6 +35,7 @@ import sys
 
 CHILD = r"""
 import atexit
+import os
 import sys
 import threading
 import time
@@ -61,7 +62,8 @@ def busy(index):
 
 
 def at_exit():
-    assert "pyaudit" not in sys.modules
+    if "pyaudit" in sys.modules:
+        os._exit(3)             # not the program this script promises
     for i in range(2000):
         repr(i)
 
