@@ -12,8 +12,8 @@ pyaudit_core_t pyaudit_core = {
     .next_id = 1,
 };
 
-/* The core's own subscription to its probe and to
- * PYAUDIT_CLEAR_HOOKS_EVENT, made once. */
+/* The core's own subscription to its probe, PYAUDIT_NEW_INTERPRETER_EVENT
+ * and PYAUDIT_CLEAR_HOOKS_EVENT, made once. */
 static int
 add_internal_sub(void)
 {
@@ -24,6 +24,7 @@ add_internal_sub(void)
     char err[PYAUDIT_ERROR_SIZE];
     if (sub == NULL
         || pyaudit_patterns_parse(&sub->patterns, PYAUDIT_PROBE_EVENT ","
+                                  PYAUDIT_NEW_INTERPRETER_EVENT ","
                                   PYAUDIT_CLEAR_HOOKS_EVENT, err) < 0
         || pyaudit_core_add(sub) < 0) {
         if (sub != NULL) {
@@ -57,7 +58,12 @@ install(void)
         pyaudit_core.installed = 1;
         return 0;
     }
-    PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, PyInterpreterState_Main());
+    PyInterpreterState *main_interp = PyInterpreterState_Main();
+    PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, main_interp);
+    /* Interpreters made from now on announce themselves to the internal
+     * subscription; those made before are in the list. */
+    pyaudit_core.only_main = PyInterpreterState_Head() == main_interp
+                             && PyInterpreterState_Next(main_interp) == NULL;
     /* CPython reports success without adding the hook when an earlier
      * hook refuses "sys.addaudithook"; a probe event, which the internal
      * subscription sees, tells the truth.  If an attempt failed, the hook
@@ -213,10 +219,16 @@ pyaudit_core_internal_event(const char *event, PyInterpreterState *interp)
         pyaudit_core.probe_seen = pyaudit_core.installing;
         return;
     }
+    if (strcmp(event, PYAUDIT_NEW_INTERPRETER_EVENT) == 0) {
+        /* Even if making it fails later: a clear flag is always safe. */
+        pyaudit_core.only_main = 0;
+        return;
+    }
     if (!PYAUDIT_IS_FINALIZING()) {
         return;                 /* raised by someone else: ignore it */
     }
     pyaudit_core.installed = 0;
+    pyaudit_core.only_main = 0;
     PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, NULL);
     /* Close interp's Python subscriptions without releasing any Python
      * object: from 3.12 CPython raises this event after it has cleared the

@@ -20,6 +20,8 @@
 #define PYAUDIT_PROBE_EVENT "pyaudit.probe"
 /* Raised by Py_FinalizeEx() just before it drops every audit hook. */
 #define PYAUDIT_CLEAR_HOOKS_EVENT "cpython._PySys_ClearAuditHooks"
+/* Raised, in the creating interpreter, before a new interpreter exists. */
+#define PYAUDIT_NEW_INTERPRETER_EVENT "cpython.PyInterpreterState_New"
 
 /* How many subinterpreters sharing the main GIL can import pyaudit. */
 #define PYAUDIT_MAX_INTERPRETERS 64
@@ -41,6 +43,12 @@ typedef struct {
      * main GIL held, read by the hook in any interpreter. */
     PyInterpreterState *main_interp;
     PyInterpreterState *shared_gil[PYAUDIT_MAX_INTERPRETERS];
+    /* Before 3.12: no interpreter but main_interp has existed since the
+     * hook was installed (checked then; cleared for good by the internal
+     * subscription when a new one is made), so every event comes from
+     * main_interp and the hook need not ask.  Read and written with the
+     * GIL held, which all interpreters share before 3.12. */
+    int only_main;
 } pyaudit_core_t;
 
 extern pyaudit_core_t pyaudit_core;
@@ -64,7 +72,8 @@ pyaudit_sub *pyaudit_core_find_sink(long id);
 void pyaudit_core_remove_state(pyaudit_state *state);
 
 /* The internal subscription's events (in the hook, GIL held): the install
- * probe, and Py_FinalizeEx() dropping every hook, after which the hook must
+ * probe, a new interpreter being made, and Py_FinalizeEx() dropping every
+ * hook, after which the hook must
  * be installed again and interp's Python subscriptions, which can never
  * see an event again, are closed.  The latter is acted on only while
  * Python really finalizes: anyone can raise an event of that name. */

@@ -11,8 +11,9 @@ static PYAUDIT_THREAD_LOCAL int in_watch_callback;
 
 /* The interpreter an event comes from.  From 3.12 the hook learns it
  * before anything else (see pyaudit_hook) and hands it down as a
- * parameter; before 3.12 each delivery function asks for it, only once
- * some subscription wants the event, as a miss never needs it. */
+ * parameter; before 3.12 each delivery function finds it, only once some
+ * subscription wants the event, as a miss never needs it: while the main
+ * interpreter is the only one, without asking CPython. */
 #ifdef PYAUDIT_GIL_PER_INTERPRETER
 #  define INTERP_PARAMETER , PyInterpreterState *interp
 #  define INTERP_ARGUMENT , interp
@@ -20,7 +21,16 @@ static PYAUDIT_THREAD_LOCAL int in_watch_callback;
 #else
 #  define INTERP_PARAMETER
 #  define INTERP_ARGUMENT
-#  define GET_INTERP() PyInterpreterState *interp = PyInterpreterState_Get()
+#  define GET_INTERP() PyInterpreterState *interp = event_interp()
+
+static inline PyInterpreterState *
+event_interp(void)
+{
+    if (PYAUDIT_LIKELY(pyaudit_core.only_main)) {
+        return pyaudit_core.main_interp;
+    }
+    return PyInterpreterState_Get();
+}
 #endif
 
 /* The time.time_ns() clock. */
