@@ -90,23 +90,15 @@ def run_child(run):
     return run, done.returncode, done.stderr
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1, not %d" % value)
-    return value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=positive_int, default=2000,
+    parser.add_argument("--runs", type=int, default=2000,
                         help="how many runs (default 2000)")
-    parser.add_argument("--jobs", type=positive_int, default=6,
+    parser.add_argument("--jobs", type=int, default=6,
                         help="runs at a time (default 6)")
     args = parser.parse_args(argv)
+    if args.runs < 1 or args.jobs < 1:
+        parser.error("--runs and --jobs must be at least 1")
     crashed, other = [], []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         for run, rc, err in pool.map(run_child, range(args.runs)):
