@@ -14,12 +14,9 @@ native tests fail (they are never skipped), since a skipped check would
 read as a pass.
 """
 
-import os
 import re
-import subprocess
 import sys
 import tempfile
-import textwrap
 import uuid
 
 import pytest
@@ -33,7 +30,8 @@ settings.load_profile("pyaudit")
 hypothesis.configuration.set_hypothesis_home_dir(
     tempfile.mkdtemp(prefix="pyaudit-tests-hypothesis-"))
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from support import ROOT  # noqa: E402
+
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
@@ -63,38 +61,3 @@ def ename(request):
     return "pyaudit_test.%s.%s" % (test, uuid.uuid4().hex[:8])
 
 
-def child_env(backend=None, extra=None):
-    """The environment for a child interpreter that can import pyaudit."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
-                  if p])
-    env.pop("PYAUDIT_BACKEND", None)
-    if backend is not None:
-        env["PYAUDIT_BACKEND"] = backend
-    if extra:
-        env.update(extra)
-    return env
-
-
-def run_python(code, backend=None, args=(), env=None, cwd=None, timeout=120):
-    """Run ``code`` (dedented) in a fresh ``sys.executable``.
-
-    ``backend`` sets PYAUDIT_BACKEND in the child (None leaves it unset);
-    ``env`` adds variables.  Returns ``(returncode, stdout, stderr)``.
-    """
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)] + [str(a) for a in args],
-        env=child_env(backend, env), cwd=cwd or ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        universal_newlines=True, timeout=timeout)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def check_python(code, backend=None, **kwargs):
-    """Like ``run_python`` but fail the test unless the child exits 0;
-    returns its stdout."""
-    rc, out, err = run_python(code, backend=backend, **kwargs)
-    assert rc == 0, ("child exited with %d\n--- stdout ---\n%s\n"
-                     "--- stderr ---\n%s" % (rc, out, err))
-    return out

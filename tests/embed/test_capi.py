@@ -1,8 +1,6 @@
 """The C API (csrc/pyaudit.h) driven through cffi, as a C host drives it."""
 
-import importlib.util
 import json
-import os
 import sys
 
 import pytest
@@ -10,11 +8,8 @@ import pytest
 import pyaudit
 from pyaudit.capi import ffi, last_error, lib
 
-from conftest import check_python
+from support import TESTS, build_counting_sink, check_python
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SINK_BUILDER = os.path.join(REPO, "examples", "cffi_sink",
-                            "build_counting_sink.py")
 
 
 class CallbackSink:
@@ -150,19 +145,6 @@ def test_sink_failing_without_exception_aborts_with_systemerror(sink):
     assert failing.events == ["capi_test.fails"]
 
 
-def build_counting_sink(directory):
-    spec = importlib.util.spec_from_file_location("build_counting_sink",
-                                                  SINK_BUILDER)
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    library = builder.ffibuilder.compile(tmpdir=str(directory))
-    module_spec = importlib.util.spec_from_file_location("_counting_sink",
-                                                         library)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
 def test_compiled_cffi_sink_counts_events(tmp_path):
     counting = build_counting_sink(tmp_path)
     address = counting.ffi.cast("uintptr_t", counting.ffi.addressof(
@@ -189,7 +171,7 @@ import json, sys
 sys.path.insert(0, %(tests)r)
 import pyaudit
 from pyaudit.capi import ffi, lib
-from test_capi import build_counting_sink
+from support import build_counting_sink
 try:
     import _xxsubinterpreters as interpreters
 except ImportError:
@@ -241,8 +223,7 @@ print(json.dumps({"c": seen, "python": counter.counts()}))
 
 
 def test_subinterpreter_events_reach_c_sinks_not_python(tmp_path):
-    tests = os.path.dirname(os.path.abspath(__file__))
-    out = check_python(SUBINTERPRETERS % {"tests": tests,
+    out = check_python(SUBINTERPRETERS % {"tests": TESTS,
                                           "tmp": str(tmp_path)},
                        backend="native")
     result = json.loads(out.strip().splitlines()[-1])

@@ -11,10 +11,10 @@ import pytest
 
 import pyaudit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-LAUNCHER = os.path.join(REPO, "examples", "embed", "launcher.c")
-LIFECYCLE = os.path.join(HERE, "embed", "host_lifecycle.c")
+from support import ROOT, TESTS
+
+LAUNCHER = os.path.join(ROOT, "examples", "embed", "launcher.c")
+LIFECYCLE = os.path.join(TESTS, "embed", "host_lifecycle.c")
 # The embedded interpreter is the base Python, not this venv: point it at
 # the pyaudit under test.
 HOST_ENV = dict(os.environ, PYTHONPATH=os.path.dirname(

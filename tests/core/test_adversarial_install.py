@@ -5,14 +5,13 @@ GIL, and the C API called from a thread that does not hold the GIL.  Each
 runs in a child process (hooks are permanent; a failure may be a crash)."""
 
 import json
-import os
 import sys
 
 import pytest
 
-from conftest import check_python
+from support import check_python
 
-TESTS = os.path.dirname(os.path.abspath(__file__))
+from support import TESTS
 
 
 def child_result(code, **values):
@@ -123,7 +122,7 @@ def test_c_api_from_threads_without_the_gil(tmp_path):
 import ctypes, json, sys, threading
 sys.path.insert(0, %(tests)r)
 import pyaudit, pyaudit._pyaudit as native
-from test_capi import build_counting_sink
+from support import build_counting_sink
 counting = build_counting_sink(%(tmp)r)
 sink = int(counting.ffi.cast("uintptr_t", counting.ffi.addressof(
     counting.lib, "counting_sink")))

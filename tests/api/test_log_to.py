@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 import pyaudit
-from conftest import check_python
+from support import check_python
 
 
 class Collect(logging.Handler):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 import pyaudit
-from conftest import check_python, run_python
+from support import check_python, run_python
 
 # Child prelude: a plain hook, added before pyaudit is imported, that
 # counts how often anything calls sys.addaudithook.

@@ -36,7 +36,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, child_env
+from support import ROOT, child_env
 
 RUNS = 100
 

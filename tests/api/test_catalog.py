@@ -17,7 +17,7 @@ import pytest
 
 import pyaudit
 from pyaudit import _catalog
-from conftest import ROOT, check_python, child_env
+from support import ROOT, check_python, child_env
 
 GENERATOR = os.path.join(ROOT, "tools", "gen_events.py")
 SOURCE = os.path.join(os.path.dirname(ROOT), "shared", "data",

@@ -27,7 +27,7 @@ import sys
 
 import pytest
 
-from conftest import check_python
+from support import check_python
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork") or sys.platform == "win32",

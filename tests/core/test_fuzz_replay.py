@@ -19,8 +19,7 @@ import sysconfig
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from support import ROOT
 FUZZ = os.path.join(ROOT, "fuzz")
 CSRC = os.path.join(ROOT, "csrc")
 CORPUS = os.path.join(FUZZ, "corpus")

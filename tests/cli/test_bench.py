@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, child_env
+from support import ROOT, child_env
 from pyaudit import bench
 
 

@@ -17,7 +17,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, child_env
+from support import ROOT, child_env
 
 pytest_plugins = ["pytester"]
 

@@ -20,7 +20,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, child_env
+from support import ROOT, child_env
 from pyaudit import _run
 
 # Prints what python gave the code it runs as __main__.

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import check_python
+from support import check_python
 
 CHILD = r'''
 import collections, json, os, sys, threading

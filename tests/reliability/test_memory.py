@@ -34,7 +34,7 @@ import os
 
 import pytest
 
-from conftest import run_python
+from support import run_python
 
 RSS_SLACK = 2 * 1024 * 1024
 TRACED_SLACK = 256 * 1024
