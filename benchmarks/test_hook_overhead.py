@@ -16,8 +16,8 @@ import sys
 import pytest
 
 import pyaudit
-from pyaudit._bench_child import SECURITY_FILTER
-from pyaudit.bench import WORKLOAD_CONFIGS, WORKLOADS
+from pyaudit.cli._bench_child import SECURITY_FILTER
+from pyaudit.cli.bench import WORKLOAD_CONFIGS, WORKLOADS
 
 pytestmark = pytest.mark.skipif(pyaudit.backend != "native",
                                 reason="benchmarks measure the C extension")
@@ -114,7 +114,7 @@ def test_workload_in_fresh_process(benchmark, workload, config):
     child's own measurement of the workload is kept in extra_info."""
     def run():
         done = subprocess.run(
-            [sys.executable, "-m", "pyaudit._bench_child", config,
+            [sys.executable, "-m", "pyaudit.cli._bench_child", config,
              "--workload", workload, "3"], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, universal_newlines=True, check=True)
         return int(done.stdout.split()[-1])

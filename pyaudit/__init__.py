@@ -10,13 +10,13 @@ import os
 import warnings
 
 from . import _api
-from ._embed import get_include
+from ._build_flags import get_include
 from ._catalog import UnknownEventWarning, describe
 from ._errors import Denied, InstallError
 from ._logging import log_to
 from ._types import Event, SubscriptionInfo
+from ._version import __version__  # noqa: F401
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",

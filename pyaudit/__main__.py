@@ -1,45 +1,9 @@
-"""Command line: ``python -m pyaudit COMMAND ...``.
+"""``python -m pyaudit``: the same command line as the ``pyaudit`` script
+(see pyaudit.cli)."""
 
-Each command lives in its own module, which provides ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args, parser) -> exit status``.
-"""
-
-import argparse
-import importlib
 import sys
 
-COMMANDS = {
-    "run": "pyaudit._run",           # run a program with auditing
-    "events": "pyaudit._catalog_cli",  # the events catalog
-    "bench": "pyaudit.bench",        # measure hook overhead
-    "config": "pyaudit._config_cli",  # build flags for C hosts
-}
-
-
-class Parser(argparse.ArgumentParser):
-    """Bad input is one line on stderr and exit status 2."""
-
-    def error(self, message):
-        self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
-
-
-def main(argv=None):
-    parser = Parser(prog="python -m pyaudit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                     parser_class=Parser)
-    modules = {}
-    for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        modules[name] = module
-        sub = commands.add_parser(name, help=module.HELP,
-                                  description=module.HELP)
-        module.add_arguments(sub)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.error("give a command: " + ", ".join(COMMANDS))
-    module = modules[args.command]
-    return module.run(args, commands.choices[args.command])
-
+from .cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m pyaudit"))

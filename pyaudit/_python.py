@@ -39,7 +39,7 @@ class Filter:
 _is_finalizing = sys.is_finalizing     # kept: sys empties at exit
 
 
-class _Guard:
+class _ExitSafeLock:
     """A lock for a handle's buffer and counts that cannot hang the exit.
 
     While the interpreter finalizes, daemon threads are frozen wherever
@@ -75,7 +75,7 @@ class Handle:
         self.matches = Compiled(items).matches
         self.active = True
         self._core = core
-        self._lock = _Guard()
+        self._lock = _ExitSafeLock()
         # watch: the callback; deny: the exception class to raise.
         self.callable = arg if kind in ("watch", "deny") else None
         self.capacity = arg if kind == "record" else 0
@@ -163,7 +163,7 @@ class Core:
         give the child fresh ones (the native core has no locks)."""
         self._lock = threading.RLock()
         for handle in self._every_handle:   # closed ones can still drain
-            handle._lock = _Guard()
+            handle._lock = _ExitSafeLock()
 
     def _publish(self, handles):
         # One assignment each: a hook running concurrently sees either

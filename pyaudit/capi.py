@@ -14,7 +14,7 @@ alive as long as they are subscribed.  Needs cffi (``pip install cffi``).
 
 from cffi import FFI
 
-from ._embed import get_library
+from ._build_flags import get_library
 
 CDEF = """
 typedef int (*pyaudit_sink_fn)(const char *event, void *args,

@@ -190,7 +190,7 @@ def _shorten(filename, rootdir):
     return filename
 
 
-class _Guard:
+class _PhaseDenial:
     """Denies ``patterns`` during one phase of one test and keeps what was
     attempted: exact counts (``pyaudit.count``, which sees every attempt)
     and, for the first few, a stack (``pyaudit.watch``, which runs before
@@ -294,7 +294,7 @@ class DenyPlugin:
         self.rootdir = str(getattr(config, "rootpath", None) or
                            config.rootdir)
         self.denied = []                    # (nodeid, when, {event: n})
-        self._guards = {}                   # (nodeid, when) -> _Guard
+        self._guards = {}                   # (nodeid, when) -> _PhaseDenial
 
     @contextlib.contextmanager
     def _guarding(self, item, when):
@@ -310,7 +310,7 @@ class DenyPlugin:
         if not patterns:
             yield
             return
-        guard = _Guard(patterns, sources)
+        guard = _PhaseDenial(patterns, sources)
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from support import ROOT, child_env
-from pyaudit import bench
+from pyaudit.cli import bench
 
 
 def run_bench(*args):
@@ -77,9 +77,9 @@ def test_command_line_loads_no_workload_modules():
     # the workloads' modules must not come with it, or a program run with
     # `python -m pyaudit run` would find logging and pickle imported
     # already and never raise their import events.
-    code = ("import sys, pyaudit.__main__, pyaudit.bench\n"
+    code = ("import sys, pyaudit.cli, pyaudit.cli.bench\n"
             "print(sorted(m for m in ('logging', 'pickle', 'copy',\n"
-            "                         'pyaudit._bench_workloads')\n"
+            "                         'pyaudit.cli._bench_workloads')\n"
             "             if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
                           env=child_env("native"), stdout=subprocess.PIPE,

@@ -5,7 +5,7 @@ audit events are written as they happen, in jsonl or text.
 The command runs in a child process (``sys.executable -m pyaudit run``);
 where python's own behaviour is the reference, the same target is also
 run with plain ``python`` and the two are compared.  The value helpers of
-``pyaudit._run`` are tested in process at the end.
+``pyaudit.cli.run`` are tested in process at the end.
 """
 
 import json
@@ -21,7 +21,7 @@ import textwrap
 import pytest
 
 from support import ROOT, child_env
-from pyaudit import _run
+from pyaudit.cli import run as _run
 
 # Prints what python gave the code it runs as __main__.
 PROBE = """\

@@ -218,7 +218,7 @@ def add_arguments(parser):
     parser.add_argument(
         "-e", "--events", metavar="PATTERNS",
         help="the events to report, in pyaudit's pattern syntax (default: "
-             "a security-relevant set, see pyaudit._run.DEFAULT_EVENTS; "
+             "a security-relevant set, see pyaudit.cli.run.DEFAULT_EVENTS; "
              "with it, 'open' is reported only for writing)")
     parser.add_argument(
         "-o", "--output", metavar="FILE",

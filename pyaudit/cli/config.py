@@ -1,6 +1,6 @@
 """``python -m pyaudit config``: build flags for C hosts."""
 
-from . import _embed
+from .. import _build_flags
 
 HELP = "print the flags a C host needs to compile and link with pyaudit"
 
@@ -19,13 +19,13 @@ def add_arguments(parser):
 def run(args, parser):
     parts = []
     if args.include:
-        parts.append(_embed.get_include())
+        parts.append(_build_flags.get_include())
     if args.library:
-        parts.append(_embed.get_library())
+        parts.append(_build_flags.get_library())
     if args.cflags:
-        parts += _embed.cflags()
+        parts += _build_flags.cflags()
     if args.libs:
-        parts += _embed.libs()
+        parts += _build_flags.libs()
     if not parts:
         parser.error("give at least one of --cflags, --libs, --include, "
                      "--library")

@@ -41,13 +41,13 @@ import subprocess
 import sys
 import tempfile
 
-from pyaudit._bench_child import BATCH
+from pyaudit.cli._bench_child import BATCH
 
 HELP = "measure audit hook overhead per event"
 
 CONFIGS = ("none", "noop", "retain", "miss", "watch", "record", "count",
            "python", "retain-held", "record-held")
-# Issue 3's targets: (configuration, reference, most allowed ratio of the
+# The development targets: (configuration, reference, most allowed ratio of the
 # two overheads).  Printed with the measured ratios after every run.
 TARGETS = (("miss", "noop", 1.15), ("watch", "python", 0.6),
            ("record", "noop", 1.6), ("count", "noop", 1.3))
@@ -60,7 +60,7 @@ WORKLOAD_CONFIGS = ("none", "noop", "miss", "python")
 
 def _run_child(config, events, prefix=(), workload=None):
     env = dict(os.environ, PYTHONHASHSEED="0")
-    command = list(prefix) + [sys.executable, "-m", "pyaudit._bench_child",
+    command = list(prefix) + [sys.executable, "-m", "pyaudit.cli._bench_child",
                               config]
     if workload is None:
         command.append(str(events))

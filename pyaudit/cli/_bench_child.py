@@ -1,7 +1,7 @@
-"""One benchmark configuration, run in a fresh process by pyaudit.bench.
+"""One benchmark configuration, run in a fresh process by pyaudit.cli.bench.
 
-    python -m pyaudit._bench_child CONFIG EVENTS
-    python -m pyaudit._bench_child CONFIG --workload NAME REPEAT
+    python -m pyaudit.cli._bench_child CONFIG EVENTS
+    python -m pyaudit.cli._bench_child CONFIG --workload NAME REPEAT
 
 Sets CONFIG up (audit hooks can never be removed, so each configuration
 needs its own process), then either raises EVENTS audit events in a tight
@@ -103,7 +103,7 @@ def main(argv):
     config = argv[0]
     if len(argv) == 4 and argv[1] == "--workload":
         load_what_pyaudit_loads()
-        from pyaudit import _bench_workloads
+        from pyaudit.cli import _bench_workloads
         setup(config, BATCH)
         print(_bench_workloads.run(argv[2], int(argv[3])))
         return

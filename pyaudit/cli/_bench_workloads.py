@@ -1,5 +1,5 @@
-"""The real workloads of pyaudit.bench, each chosen for the hot events it
-raises.  Imported by pyaudit._bench_child only for a workload run, so that
+"""The real workloads of pyaudit.cli.bench, each chosen for the hot events it
+raises.  Imported by pyaudit.cli._bench_child only for a workload run, so that
 neither the benchmark loop nor ``python -m pyaudit`` loads what they need.
 """
 
@@ -39,7 +39,7 @@ def pickle_workload():
         pickle.loads(pickle.dumps(point))
 
 
-_logger = logging.getLogger("pyaudit.bench")
+_logger = logging.getLogger("pyaudit.cli.bench")
 _logger.addHandler(logging.NullHandler())
 _logger.propagate = False
 _logger.setLevel(logging.INFO)

@@ -15,7 +15,7 @@ lists what the other patterns match.
 import json
 import sys
 
-from . import Filter, _catalog, _patterns
+from .. import Filter, _catalog, _patterns
 
 HELP = "list the audit events this Python raises"
 

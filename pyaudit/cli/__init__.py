@@ -1,0 +1,41 @@
+"""Command line: ``pyaudit COMMAND ...`` (or ``python -m pyaudit COMMAND``).
+
+Each command lives in its own module, which provides ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args, parser) -> exit status``.
+"""
+
+import argparse
+import importlib
+
+COMMANDS = {
+    "run": "pyaudit.cli.run",          # run a program with auditing
+    "events": "pyaudit.cli.events",    # the events catalog
+    "bench": "pyaudit.cli.bench",      # measure hook overhead
+    "config": "pyaudit.cli.config",    # build flags for C hosts
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """Bad input is one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
+
+
+def main(argv=None, prog="pyaudit"):
+    parser = Parser(prog=prog)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=Parser)
+    modules = {}
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        modules[name] = module
+        sub = commands.add_parser(name, help=module.HELP,
+                                  description=module.HELP)
+        module.add_arguments(sub)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("give a command: " + ", ".join(COMMANDS))
+    module = modules[args.command]
+    return module.run(args, commands.choices[args.command])
+
