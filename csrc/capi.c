@@ -44,7 +44,7 @@ absorb_exception(void)
     PyErr_Fetch(&type, &value, &traceback);
     PyObject *text = value != NULL ? PyObject_Str(value) : NULL;
     const char *utf8 = text != NULL ? PyUnicode_AsUTF8(text) : NULL;
-    pyaudit_error_set("%s: %s", ((PyTypeObject *)type)->tp_name,
+    pyaudit_error(PYAUDIT_ERR_STATE, "%s: %s", ((PyTypeObject *)type)->tp_name,
                       utf8 != NULL ? utf8 : "(no message)");
     PyErr_Clear();
     Py_XDECREF(text);
@@ -58,12 +58,12 @@ install(void)
 {
     if (pyaudit_core_install() < 0) {
         if (Py_IsInitialized() && PyErr_Occurred()) {
-            char message[PYAUDIT_ERROR_SIZE];
-            snprintf(message, sizeof(message), "%s", pyaudit_error_get());
+            char message[600];
+            snprintf(message, sizeof(message), "%s", pyaudit_error_message());
             absorb_exception();
-            char cause[PYAUDIT_ERROR_SIZE];
-            snprintf(cause, sizeof(cause), "%s", pyaudit_error_get());
-            pyaudit_error_set("%s (%s)", message, cause);
+            char cause[600];
+            snprintf(cause, sizeof(cause), "%s", pyaudit_error_message());
+            pyaudit_error(PYAUDIT_ERR_STATE, "%s (%s)", message, cause);
         }
         return -1;
     }
@@ -83,23 +83,21 @@ static long
 subscribe(const char *patterns, pyaudit_sink_fn sink, void *userdata)
 {
     if (patterns == NULL) {
-        pyaudit_error_set("patterns is NULL; give a comma-separated list "
+        pyaudit_error(PYAUDIT_ERR_STATE, "patterns is NULL; give a comma-separated list "
                           "such as \"open,socket.*\"");
         return -1;
     }
     if (sink == NULL) {
-        pyaudit_error_set("sink is NULL; give the function to call for "
+        pyaudit_error(PYAUDIT_ERR_STATE, "sink is NULL; give the function to call for "
                           "each matching event");
         return -1;
     }
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK);
     if (sub == NULL) {
-        pyaudit_error_set("out of memory");
+        pyaudit_error_nomemory();
         return -1;
     }
-    char err[PYAUDIT_ERROR_SIZE];
-    if (pyaudit_patterns_parse(&sub->patterns, patterns, err) < 0) {
-        pyaudit_error_set("%s", err);
+    if (pyaudit_patterns_parse(&sub->patterns, patterns) < 0) {
         pyaudit_sub_decref(sub);
         return -1;
     }
@@ -130,7 +128,7 @@ unsubscribe(long id)
 {
     pyaudit_sub *sub = pyaudit_core_find_sink(id);
     if (sub == NULL) {
-        pyaudit_error_set("no live C subscription has id %ld (ids come "
+        pyaudit_error(PYAUDIT_ERR_STATE, "no live C subscription has id %ld (ids come "
                           "from pyaudit_subscribe; each can be removed "
                           "once)", id);
         return -1;
@@ -151,5 +149,5 @@ pyaudit_unsubscribe(long id)
 const char *
 pyaudit_last_error(void)
 {
-    return pyaudit_error_get();
+    return pyaudit_error_message();
 }

@@ -21,16 +21,15 @@ add_internal_sub(void)
         return 0;
     }
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_INTERNAL);
-    char err[PYAUDIT_ERROR_SIZE];
     if (sub == NULL
         || pyaudit_patterns_parse(&sub->patterns, PYAUDIT_PROBE_EVENT ","
                                   PYAUDIT_NEW_INTERPRETER_EVENT ","
-                                  PYAUDIT_CLEAR_HOOKS_EVENT, err) < 0
+                                  PYAUDIT_CLEAR_HOOKS_EVENT) < 0
         || pyaudit_core_add(sub) < 0) {
         if (sub != NULL) {
             pyaudit_sub_decref(sub);
         }
-        pyaudit_error_set("out of memory");
+        pyaudit_error_nomemory();
         return -1;
     }
     pyaudit_core.internal = sub;
@@ -47,7 +46,7 @@ install(void)
     if (PySys_AddAuditHook(pyaudit_hook, NULL) < 0) {
         /* An earlier hook raised on "sys.addaudithook": its exception is
          * left set. */
-        pyaudit_error_set("an audit hook added earlier failed "
+        pyaudit_error(PYAUDIT_ERR_STATE, "an audit hook added earlier failed "
                           "sys.addaudithook, so pyaudit's hook was not "
                           "installed");
         return -1;
@@ -73,7 +72,7 @@ install(void)
         PyErr_Clear();      /* another hook failed on the probe */
     }
     if (!pyaudit_core.probe_seen) {
-        pyaudit_error_set("pyaudit's audit hook was not installed: an audit "
+        pyaudit_error(PYAUDIT_ERR_STATE, "pyaudit's audit hook was not installed: an audit "
                           "hook added earlier refused sys.addaudithook, so "
                           "no event would be seen");
         return -1;
@@ -92,7 +91,7 @@ pyaudit_core_install(void)
         /* Another audit hook ran pyaudit code while pyaudit added its own
          * hook (on "sys.addaudithook" or the probe): adding it again would
          * install it twice. */
-        pyaudit_error_set("pyaudit's audit hook is being installed (this "
+        pyaudit_error(PYAUDIT_ERR_STATE, "pyaudit's audit hook is being installed (this "
                           "call came from another audit hook meanwhile); "
                           "subscribe again once it is");
         return -1;
@@ -114,7 +113,7 @@ publish(void)
     }
     pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
     if (ordered == NULL) {
-        pyaudit_error_set("out of memory");
+        pyaudit_error_nomemory();
         return -1;
     }
     size_t at = 0;
@@ -128,7 +127,7 @@ publish(void)
     pyaudit_table *table = pyaudit_table_compile(ordered, n);
     free(ordered);
     if (table == NULL) {
-        pyaudit_error_set("out of memory");
+        pyaudit_error_nomemory();
         return -1;
     }
     pyaudit_table *old = pyaudit_core.table;
@@ -264,7 +263,7 @@ pyaudit_core_allow_interpreter(PyInterpreterState *interp)
         }
     }
     if (free_slot < 0) {
-        pyaudit_error_set("pyaudit is imported in more than %d interpreters",
+        pyaudit_error(PYAUDIT_ERR_STATE, "pyaudit is imported in more than %d interpreters",
                           PYAUDIT_MAX_INTERPRETERS);
         return -1;
     }

@@ -1,4 +1,4 @@
-/* error.c: the per-thread message behind pyaudit_last_error(). */
+/* error.c: the per-thread error behind every -1 of the core (error.h). */
 #include "error.h"
 #include "compat.h"
 
@@ -8,18 +8,27 @@
 #define MESSAGE_SIZE 600
 
 static PYAUDIT_THREAD_LOCAL char message[MESSAGE_SIZE];
+static PYAUDIT_THREAD_LOCAL pyaudit_error_kind last_kind;
 
-void
-pyaudit_error_set(const char *format, ...)
+int
+pyaudit_error(pyaudit_error_kind kind, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
     vsnprintf(message, sizeof(message), format, args);
     va_end(args);
+    last_kind = kind;
+    return -1;
 }
 
 const char *
-pyaudit_error_get(void)
+pyaudit_error_message(void)
 {
     return message;
+}
+
+pyaudit_error_kind
+pyaudit_error_kind_get(void)
+{
+    return last_kind;
 }

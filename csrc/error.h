@@ -1,19 +1,35 @@
-/* error.h: the per-thread message behind pyaudit_last_error().
+/* error.h: the one error channel below module.c and hook.c.
  *
- * The core reports failures as -1 plus this message, without a Python
- * exception, so that it works before Python starts; the module turns the
- * message into an exception, the C API hands it to the caller. */
+ * Every function of the core that can fail returns -1 (or NULL) and sets
+ * this thread's error: a kind and a message.  No Python exception is
+ * involved, so the core works before Python starts; module.c turns the
+ * error into the exception its kind names, and the C API hands the
+ * message to the caller (pyaudit_last_error()). */
 #ifndef PYAUDIT_ERROR_H
 #define PYAUDIT_ERROR_H
 
-/* Set this thread's message (printf-style). */
-void pyaudit_error_set(const char *format, ...)
+typedef enum {
+    PYAUDIT_ERR_VALUE,          /* bad input: ValueError */
+    PYAUDIT_ERR_TYPE,           /* input of the wrong type: TypeError */
+    PYAUDIT_ERR_MEMORY,         /* out of memory: MemoryError */
+    PYAUDIT_ERR_INSTALL,        /* the hook is not in place: InstallError */
+    PYAUDIT_ERR_STATE           /* not possible now: RuntimeError */
+} pyaudit_error_kind;
+
+/* Set this thread's error (printf-style message).  Returns -1, so that
+ * "return pyaudit_error(...)" reads as the failure it is. */
+int pyaudit_error(pyaudit_error_kind kind, const char *format, ...)
 #if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 1, 2)))
+    __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
-/* This thread's message: "" if none was set. */
-const char *pyaudit_error_get(void);
+/* Shorthand for the most common error. */
+#define pyaudit_error_nomemory() \
+    pyaudit_error(PYAUDIT_ERR_MEMORY, "out of memory")
+
+/* This thread's last error message ("" if none) and kind. */
+const char *pyaudit_error_message(void);
+pyaudit_error_kind pyaudit_error_kind_get(void);
 
 #endif /* PYAUDIT_ERROR_H */

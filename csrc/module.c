@@ -33,7 +33,6 @@ patterns_from_items(pyaudit_patterns *patterns, PyObject *items)
                      Py_TYPE(items)->tp_name);
         return -1;
     }
-    char err[PYAUDIT_ERROR_SIZE];
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
         PyObject *item = PyTuple_GET_ITEM(items, i);  /* borrowed */
         if (!PyUnicode_Check(item)) {
@@ -46,8 +45,8 @@ patterns_from_items(pyaudit_patterns *patterns, PyObject *items)
         if (utf8 == NULL) {
             return -1;
         }
-        if (pyaudit_patterns_add(patterns, utf8, (size_t)size, err) < 0) {
-            PyErr_SetString(PyExc_ValueError, err);
+        if (pyaudit_patterns_add(patterns, utf8, (size_t)size) < 0) {
+            PyErr_SetString(PyExc_ValueError, pyaudit_error_message());
             return -1;
         }
     }
@@ -373,7 +372,7 @@ module_subscribe(PyObject *module, PyObject *args)
     }
     if (pyaudit_core_install() < 0) {
         if (!PyErr_Occurred()) {
-            PyErr_SetString(state->install_error, pyaudit_error_get());
+            PyErr_SetString(state->install_error, pyaudit_error_message());
         }
         goto fail;
     }
@@ -533,7 +532,7 @@ module_exec(PyObject *module)
     }
     /* CPython imports this module only where the GIL is the main one. */
     if (pyaudit_core_allow_interpreter(PyInterpreterState_Get()) < 0) {
-        PyErr_SetString(PyExc_ImportError, pyaudit_error_get());
+        PyErr_SetString(PyExc_ImportError, pyaudit_error_message());
         return -1;
     }
     return 0;

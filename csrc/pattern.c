@@ -1,5 +1,6 @@
 /* pattern.c: parsing and checking subscription patterns (see pattern.h). */
 #include "pattern.h"
+#include "error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +125,7 @@ shown_length(const char *s, size_t len)
 /* For text that is not UTF-8: the message shows bytes outside ASCII as
  * \xNN, so that the message itself is valid UTF-8. */
 static int
-fail_not_utf8(char *err, const char *item, size_t len)
+fail_not_utf8(const char *item, size_t len)
 {
     char shown[4 * 64 + 1];
     size_t at = 0;
@@ -139,24 +140,23 @@ fail_not_utf8(char *err, const char *item, size_t len)
         }
     }
     shown[at] = '\0';
-    snprintf(err, PYAUDIT_ERROR_SIZE,
-             "pattern '%s%s' is not valid UTF-8, so no event can have that "
-             "name; " ALLOWED, shown, len > 64 ? "..." : "");
-    return -1;
+    return pyaudit_error(PYAUDIT_ERR_VALUE,
+                         "pattern '%s%s' is not valid UTF-8, so no event can "
+                         "have that name; " ALLOWED, shown,
+                         len > 64 ? "..." : "");
 }
 
 static int
-fail(char *err, const char *what, const char *item, size_t len)
+fail(const char *what, const char *item, size_t len)
 {
     int shown = shown_length(item, len);
-    snprintf(err, PYAUDIT_ERROR_SIZE, "pattern '%.*s%s' %s; " ALLOWED,
-             shown, item, (size_t)shown < len ? "..." : "", what);
-    return -1;
+    return pyaudit_error(PYAUDIT_ERR_VALUE, "pattern '%.*s%s' %s; " ALLOWED,
+                         shown, item, (size_t)shown < len ? "..." : "", what);
 }
 
 int
 pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
-                     size_t len, char *err)
+                     size_t len)
 {
     const char *body = item;
     size_t body_len = len;
@@ -164,29 +164,29 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
     pyaudit_match_kind kind = PYAUDIT_MATCH_EXACT;
 
     if (len == 0) {
-        return fail(err, "is empty", item, len);
+        return fail("is empty", item, len);
     }
     if (memchr(item, '\0', len) != NULL) {
-        return fail(err, "contains a NUL character", item, len);
+        return fail("contains a NUL character", item, len);
     }
     if (!valid_utf8((const unsigned char *)item, len)) {
-        return fail_not_utf8(err, item, len);
+        return fail_not_utf8(item, len);
     }
     if (space_at_start(item, len) || space_at_end(item, len)) {
-        return fail(err, "has surrounding whitespace", item, len);
+        return fail("has surrounding whitespace", item, len);
     }
     if (item[0] == '!') {
         excluded = 1;
         body++;
         body_len--;
         if (body_len == 0) {
-            return fail(err, "excludes nothing", item, len);
+            return fail("excludes nothing", item, len);
         }
         if (body[0] == '!') {
-            return fail(err, "has more than one '!'", item, len);
+            return fail("has more than one '!'", item, len);
         }
         if (space_at_start(body, body_len)) {
-            return fail(err, "has whitespace after '!'", item, len);
+            return fail("has whitespace after '!'", item, len);
         }
     }
     if (body_len == 1 && body[0] == '*') {
@@ -201,21 +201,19 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
             body_len--;          /* keep the '.', drop the '*' */
         }
         else {
-            return fail(err, "uses '*' in an unsupported place", item, len);
+            return fail("uses '*' in an unsupported place", item, len);
         }
     }
 
     pyaudit_pattern *grown = realloc(
         patterns->items, (patterns->count + 1) * sizeof(pyaudit_pattern));
     if (grown == NULL) {
-        snprintf(err, PYAUDIT_ERROR_SIZE, "out of memory");
-        return -1;
+        return pyaudit_error_nomemory();
     }
     patterns->items = grown;
     char *copy = malloc(len + 1);
     if (copy == NULL) {
-        snprintf(err, PYAUDIT_ERROR_SIZE, "out of memory");
-        return -1;
+        return pyaudit_error_nomemory();
     }
     memcpy(copy, item, len);
     copy[len] = '\0';
@@ -229,12 +227,11 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
 }
 
 int
-pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
-                       char *err)
+pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list)
 {
     size_t list_len = strlen(list);
     if (!valid_utf8((const unsigned char *)list, list_len)) {
-        return fail_not_utf8(err, list, list_len);
+        return fail_not_utf8(list, list_len);
     }
     const char *start = list;
     for (;;) {
@@ -252,14 +249,13 @@ pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
             stop -= space;
         }
         if (first == stop) {
-            snprintf(err, PYAUDIT_ERROR_SIZE, "empty pattern in '%.*s%s'; "
-                     ALLOWED, shown_length(list, list_len), list,
-                     (size_t)shown_length(list, list_len) < list_len ? "..."
-                                                                  : "");
-            return -1;
+            int shown = shown_length(list, list_len);
+            return pyaudit_error(PYAUDIT_ERR_VALUE,
+                                 "empty pattern in '%.*s%s'; " ALLOWED, shown,
+                                 list, (size_t)shown < list_len ? "..." : "");
         }
-        if (pyaudit_patterns_add(patterns, first, (size_t)(stop - first),
-                                 err) < 0) {
+        if (pyaudit_patterns_add(patterns, first,
+                                 (size_t)(stop - first)) < 0) {
             return -1;
         }
         if (end == NULL) {

@@ -39,17 +39,13 @@ typedef enum {
     PYAUDIT_AS_PREFIX_CLASS /* names sharing a prefix key: no exact ones */
 } pyaudit_match_mode;
 
-/* Size of the buffer that receives an error message. */
-#define PYAUDIT_ERROR_SIZE 512
-
 /* Check one item (exactly as given: no stripping) and append it.
- * Return 0, or -1 with a message in err (PYAUDIT_ERROR_SIZE bytes). */
+ * Return 0, or -1 with the error set (error.h). */
 int pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
-                         size_t len, char *err);
+                         size_t len);
 
 /* Split a comma-separated list, strip each item and add it. */
-int pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
-                           char *err);
+int pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list);
 
 void pyaudit_patterns_clear(pyaudit_patterns *patterns);
 

@@ -20,7 +20,7 @@ PYTHON_CONFIG=${PYTHON_CONFIG:-python3-config}
 # The core files a FILTER/COUNT sub and a table need (names.c is not
 # referenced, but costs nothing and keeps the list that of the brief).
 CORE="$SRC/pattern.c $SRC/table.c $SRC/sub.c $SRC/counts.c $SRC/ring.c \
-$SRC/names.c"
+$SRC/names.c $SRC/error.c"
 
 PY_CFLAGS=$($PYTHON_CONFIG --includes)
 # --embed (3.8+) adds -lpythonX.Y; older python3-config has no --embed.
