@@ -29,29 +29,40 @@ pyaudit_load4(const char *p)
 
 #define PYAUDIT_HASH_MULTIPLIER 0x9E3779B97F4A7C15ull
 
+/* The per-process secret the hash mixes into every round (sync.c).  Event
+ * names can come from untrusted code (sys.audit) or from data, and the
+ * maps that keep names (counts, the name cache) must not be flooded with
+ * names chosen to collide: without the seed, such names are easy to make
+ * offline. */
+extern uint64_t pyaudit_hash_seed;
+
 /* Hash len bytes 8 at a time (overlapping loads for the tail, so nothing
  * outside the name is read): a 20-byte name costs three multiplies, where
  * a byte-at-a-time hash costs twenty. */
 static inline uint32_t
 pyaudit_hash(const char *name, size_t len)
 {
+    uint64_t seed = pyaudit_hash_seed;
     uint64_t h = (len + 1) * PYAUDIT_HASH_MULTIPLIER;
     if (len >= 8) {
         for (size_t i = 0; i + 8 < len; i += 8) {
-            h = (h ^ pyaudit_load8(name + i)) * PYAUDIT_HASH_MULTIPLIER;
+            h = (h ^ pyaudit_load8(name + i) ^ seed)
+                * PYAUDIT_HASH_MULTIPLIER;
         }
-        h = (h ^ pyaudit_load8(name + len - 8)) * PYAUDIT_HASH_MULTIPLIER;
+        h = (h ^ pyaudit_load8(name + len - 8) ^ seed)
+            * PYAUDIT_HASH_MULTIPLIER;
     }
     else if (len >= 4) {
         uint64_t word = ((uint64_t)pyaudit_load4(name) << 32)
                         | pyaudit_load4(name + len - 4);
-        h = (h ^ word) * PYAUDIT_HASH_MULTIPLIER;
+        h = (h ^ word ^ seed) * PYAUDIT_HASH_MULTIPLIER;
     }
-    else if (len > 0) {
-        uint64_t word = ((uint64_t)(unsigned char)name[0] << 16)
-                        | ((uint64_t)(unsigned char)name[len / 2] << 8)
-                        | (unsigned char)name[len - 1];
-        h = (h ^ word) * PYAUDIT_HASH_MULTIPLIER;
+    else {
+        uint64_t word = len == 0 ? 0
+                        : ((uint64_t)(unsigned char)name[0] << 16)
+                          | ((uint64_t)(unsigned char)name[len / 2] << 8)
+                          | (unsigned char)name[len - 1];
+        h = (h ^ word ^ seed) * PYAUDIT_HASH_MULTIPLIER;
     }
     /* The table uses the low bits: fold the well-mixed high half in. */
     return (uint32_t)(h ^ (h >> 32));

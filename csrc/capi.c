@@ -4,10 +4,14 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <string.h>
 
-/* The C API may be called before Python starts, with the GIL held, or
- * from a thread that does not hold it (cffi's ABI mode releases it around
- * every call): take it in the last case only. */
+/* Once Python runs, configuration needs a GIL (sync.h: while hook calls
+ * cannot overlap, the writer holds the GIL they share) and installing
+ * raises audit events, which needs a thread state.  A thread that holds
+ * none (cffi's ABI mode and ctypes release the GIL around every call)
+ * takes the main interpreter's for the call; a thread attached to any
+ * interpreter, with its own GIL or not, uses its own. */
 typedef struct {
     int taken;
     PyGILState_STATE state;
@@ -32,20 +36,23 @@ gil_exit(gil_guard guard)
     }
 }
 
-/* Move a pending Python exception (if any) into the error message, since
- * C API callers get -1 and a message, not an exception. */
+/* Move a pending Python exception into the error message, since C API
+ * callers get -1 and a message, not an exception. */
 static void
 absorb_exception(void)
 {
     if (!Py_IsInitialized() || !PyErr_Occurred()) {
         return;
     }
+    char message[600];
+    snprintf(message, sizeof(message), "%s", pyaudit_error_message());
     PyObject *type, *value, *traceback;
     PyErr_Fetch(&type, &value, &traceback);
     PyObject *text = value != NULL ? PyObject_Str(value) : NULL;
     const char *utf8 = text != NULL ? PyUnicode_AsUTF8(text) : NULL;
-    pyaudit_error(PYAUDIT_ERR_STATE, "%s: %s", ((PyTypeObject *)type)->tp_name,
-                      utf8 != NULL ? utf8 : "(no message)");
+    pyaudit_error(PYAUDIT_ERR_INSTALL, "%s (%s: %s)", message,
+                  ((PyTypeObject *)type)->tp_name,
+                  utf8 != NULL ? utf8 : "no message");
     PyErr_Clear();
     Py_XDECREF(text);
     Py_XDECREF(type);
@@ -57,14 +64,7 @@ static int
 install(void)
 {
     if (pyaudit_core_install() < 0) {
-        if (Py_IsInitialized() && PyErr_Occurred()) {
-            char message[600];
-            snprintf(message, sizeof(message), "%s", pyaudit_error_message());
-            absorb_exception();
-            char cause[600];
-            snprintf(cause, sizeof(cause), "%s", pyaudit_error_message());
-            pyaudit_error(PYAUDIT_ERR_STATE, "%s (%s)", message, cause);
-        }
+        absorb_exception();
         return -1;
     }
     return 0;
@@ -80,31 +80,41 @@ pyaudit_install(void)
 }
 
 static long
-subscribe(const char *patterns, pyaudit_sink_fn sink, void *userdata)
+subscribe(const char *patterns, const char *where, pyaudit_sink_fn sink,
+          void *userdata, unsigned int flags)
 {
     if (patterns == NULL) {
-        pyaudit_error(PYAUDIT_ERR_STATE, "patterns is NULL; give a comma-separated list "
-                          "such as \"open,socket.*\"");
-        return -1;
+        return pyaudit_error(PYAUDIT_ERR_VALUE,
+                             "patterns is NULL; give a comma-separated "
+                             "list such as \"open,socket.*\"");
     }
     if (sink == NULL) {
-        pyaudit_error(PYAUDIT_ERR_STATE, "sink is NULL; give the function to call for "
-                          "each matching event");
-        return -1;
+        return pyaudit_error(PYAUDIT_ERR_VALUE,
+                             "sink is NULL; give the function to call for "
+                             "each matching event");
     }
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK);
+    if (flags & ~(unsigned int)PYAUDIT_ALL_INTERPRETERS) {
+        return pyaudit_error(PYAUDIT_ERR_VALUE,
+                             "unknown flags 0x%x; the only flag is "
+                             "PYAUDIT_ALL_INTERPRETERS",
+                             flags & ~(unsigned int)PYAUDIT_ALL_INTERPRETERS);
+    }
+    if (where != NULL) {
+        return pyaudit_error(PYAUDIT_ERR_VALUE,
+                             "argument rules (where) are not part of this "
+                             "build of pyaudit; pass NULL");
+    }
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, NULL);
     if (sub == NULL) {
-        pyaudit_error_nomemory();
         return -1;
     }
-    if (pyaudit_patterns_parse(&sub->patterns, patterns) < 0) {
-        pyaudit_sub_decref(sub);
-        return -1;
-    }
+    sub->audience = flags & PYAUDIT_ALL_INTERPRETERS ? PYAUDIT_AUDIENCE_ALL
+                                                     : PYAUDIT_AUDIENCE_MAIN;
     sub->sink = sink;
     sub->userdata = userdata;
     /* A sink with no hook would silently see nothing: install first. */
-    if (install() < 0 || pyaudit_core_add(sub) < 0) {
+    if (pyaudit_patterns_parse(&sub->patterns, patterns, strlen(patterns)) < 0
+        || install() < 0 || pyaudit_core_add(sub) < 0) {
         pyaudit_sub_decref(sub);
         return -1;
     }
@@ -114,13 +124,21 @@ subscribe(const char *patterns, pyaudit_sink_fn sink, void *userdata)
 }
 
 long
+pyaudit_subscribe_ex(const char *patterns, const char *where,
+                     pyaudit_sink_fn sink, void *userdata,
+                     unsigned int flags)
+{
+    gil_guard guard = gil_enter();
+    long result = subscribe(patterns, where, sink, userdata, flags);
+    gil_exit(guard);
+    return result;
+}
+
+long
 pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
                   void *userdata)
 {
-    gil_guard guard = gil_enter();
-    long result = subscribe(patterns, sink, userdata);
-    gil_exit(guard);
-    return result;
+    return pyaudit_subscribe_ex(patterns, NULL, sink, userdata, 0);
 }
 
 static int
@@ -128,12 +146,16 @@ unsubscribe(long id)
 {
     pyaudit_sub *sub = pyaudit_core_find_sink(id);
     if (sub == NULL) {
-        pyaudit_error(PYAUDIT_ERR_STATE, "no live C subscription has id %ld (ids come "
-                          "from pyaudit_subscribe; each can be removed "
-                          "once)", id);
-        return -1;
+        return pyaudit_error(PYAUDIT_ERR_VALUE,
+                             "no live C subscription has id %ld (ids come "
+                             "from pyaudit_subscribe; each can be removed "
+                             "once)", id);
     }
+    /* A sink made through pyaudit.capi keeps a Python object alive; it is
+     * released when its interpreter ends (this call may come from any
+     * thread, so it does not touch it). */
     pyaudit_core_remove(sub);
+    pyaudit_sub_decref(sub);
     return 0;
 }
 

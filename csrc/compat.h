@@ -6,6 +6,9 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#if PY_VERSION_HEX < 0x030B0000
+#  include <frameobject.h>     /* PyFrameObject's fields, before 3.11 */
+#endif
 
 /* Branch hints for the hook's hot path. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -25,20 +28,35 @@
 #  define PYAUDIT_THREAD_LOCAL _Thread_local
 #endif
 
-/* The current table is published with a release store and read with an
- * acquire load, so a hook on another thread never sees a half-built
- * table.  On x86-64 both are plain moves. */
-#if defined(__GNUC__) || defined(__clang__)
-#  define PYAUDIT_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
-#  define PYAUDIT_STORE_PTR(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
-#  define PYAUDIT_LOAD_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
-#  define PYAUDIT_STORE_RELAXED(p, v) \
+/* Atomics (GCC/Clang builtins; C11 <stdatomic.h> is not usable with
+ * every compiler CPython supports).  Relaxed where only the value matters,
+ * acquire/release where a pointer publishes what it points to.  On x86-64
+ * loads and stores of either order are plain moves. */
+#define PYAUDIT_LOAD_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define PYAUDIT_LOAD_ACQUIRE(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define PYAUDIT_STORE_RELAXED(p, v) \
     __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
+#define PYAUDIT_STORE_RELEASE(p, v) \
+    __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define PYAUDIT_ADD_RELAXED(p, v) \
+    __atomic_fetch_add(&(p), (v), __ATOMIC_RELAXED)
+#define PYAUDIT_SUB_ACQ_REL(p, v) \
+    __atomic_sub_fetch(&(p), (v), __ATOMIC_ACQ_REL)
+#define PYAUDIT_CAS(p, expected, desired) \
+    __atomic_compare_exchange_n(&(p), &(expected), (desired), 0, \
+                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)
+#define PYAUDIT_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define PYAUDIT_COMPILER_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/* A thread-local the hook reads on every event while interpreters run in
+ * parallel: the initial-exec model makes it one load (the module's few
+ * bytes come from the static TLS that glibc reserves for libraries loaded
+ * later), where the default model calls __tls_get_addr. */
+#if defined(__GNUC__) && defined(__ELF__)
+#  define PYAUDIT_FAST_THREAD_LOCAL \
+    __thread __attribute__((tls_model("initial-exec")))
 #else
-#  define PYAUDIT_LOAD_PTR(p) (p)
-#  define PYAUDIT_STORE_PTR(p, v) ((p) = (v))
-#  define PYAUDIT_LOAD_RELAXED(p) (p)
-#  define PYAUDIT_STORE_RELAXED(p, v) ((p) = (v))
+#  define PYAUDIT_FAST_THREAD_LOCAL PYAUDIT_THREAD_LOCAL
 #endif
 
 /* The wall clock (time.time_ns()): clock_gettime where POSIX has it, as
@@ -98,11 +116,33 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_IS_FINALIZING() _Py_IsFinalizing()
 #endif
 
-/* From 3.12 a subinterpreter can have a GIL of its own, and the one
- * process-wide hook is called there too, in parallel with the main
- * interpreter: the hook then must not touch the core (see core.h). */
-#if PY_VERSION_HEX >= 0x030C0000
-#  define PYAUDIT_GIL_PER_INTERPRETER 1
+/* From 3.12 an interpreter can have a GIL of its own, and the one
+ * process-wide hook then runs in parallel in several interpreters; on a
+ * free-threaded build every thread runs it in parallel.  Before 3.12 every
+ * interpreter shares the one GIL, so hook calls never overlap. */
+#if defined(Py_GIL_DISABLED)
+#  define PYAUDIT_FREE_THREADED 1
+#endif
+#if PY_VERSION_HEX >= 0x030C0000 || defined(PYAUDIT_FREE_THREADED)
+#  define PYAUDIT_INTERPRETERS_MAY_RUN_IN_PARALLEL 1
+#else
+#  define PYAUDIT_INTERPRETERS_MAY_RUN_IN_PARALLEL 0
+#endif
+#if defined(PYAUDIT_FREE_THREADED)
+#  define PYAUDIT_THREADS_RUN_IN_PARALLEL 1
+#else
+#  define PYAUDIT_THREADS_RUN_IN_PARALLEL 0
+#endif
+
+/* Before 3.12 CPython raises cpython.PyInterpreterState_New in the
+ * creating interpreter for every new interpreter, so a flag can follow
+ * whether the main interpreter is the only one.  3.13 makes interpreters
+ * with no thread state attached and so raises nothing: from 3.12 the
+ * core asks the interpreter list instead. */
+#if PY_VERSION_HEX < 0x030C0000
+#  define PYAUDIT_NEW_INTERPRETERS_ANNOUNCED 1
+#else
+#  define PYAUDIT_NEW_INTERPRETERS_ANNOUNCED 0
 #endif
 
 /* Vectorcall is public from 3.9; 3.8 has the same function under a
@@ -112,13 +152,49 @@ pyaudit_this_thread_holds_gil(void)
 #  define PyInterpreterState_Get _PyInterpreterState_Get
 #endif
 
-/* Module slots that state what the module supports: Python subscriptions
- * are kept per interpreter, but the one process-wide table is guarded by
- * the GIL, so interpreters must share it (3.12+), and the module needs
- * the GIL (3.13+, free-threaded builds). */
+/* The interpreter's id (PyInterpreterState_GetID), never reused. */
+#define PYAUDIT_INTERPRETER_ID(interp) PyInterpreterState_GetID(interp)
+
+/* The code object and the offset of the last instruction of a frame, and
+ * the line of an offset: what a captured stack keeps, resolved to a line
+ * only when drained.  3.11 made frame access functions public; before,
+ * f_lasti counts bytes up to 3.9 and code units in 3.10. */
+#if PY_VERSION_HEX >= 0x030B0000
+#  define PYAUDIT_FRAME_CODE(frame) PyFrame_GetCode(frame)      /* new */
+#  define PYAUDIT_FRAME_LASTI(frame) PyFrame_GetLasti(frame)
+#  define PYAUDIT_FRAME_BACK(frame) PyFrame_GetBack(frame)      /* new */
+#elif PY_VERSION_HEX >= 0x030A0000
+#  define PYAUDIT_FRAME_CODE(frame) \
+    ((PyCodeObject *)Py_NewRef((frame)->f_code))
+#  define PYAUDIT_FRAME_LASTI(frame) ((frame)->f_lasti * 2)
+#  define PYAUDIT_FRAME_BACK(frame) ((PyFrameObject *)Py_XNewRef((frame)->f_back))
+#else
+#  define PYAUDIT_FRAME_CODE(frame) \
+    ((PyCodeObject *)Py_NewRef((frame)->f_code))
+#  define PYAUDIT_FRAME_LASTI(frame) ((frame)->f_lasti)
+#  define PYAUDIT_FRAME_BACK(frame) ((PyFrameObject *)Py_XNewRef((frame)->f_back))
+#endif
+
+/* Py_XNewRef arrived in 3.10. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+pyaudit_xnewref(PyObject *obj)
+{
+    Py_XINCREF(obj);
+    return obj;
+}
+#  define Py_XNewRef(obj) pyaudit_xnewref((PyObject *)(obj))
+#endif
+
+/* Module slots that state what the module supports: every interpreter
+ * has its own module state and subscriptions, and the core is safe when
+ * interpreters with their own GIL run the hook in parallel (3.12+).  On a
+ * free-threaded build the module still declares that it needs the GIL:
+ * the core is designed for parallel threads, but no free-threaded CPython
+ * was available to test it on (see docs/interpreters.md). */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define PYAUDIT_SLOT_INTERPRETERS \
-    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED},
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #else
 #  define PYAUDIT_SLOT_INTERPRETERS
 #endif

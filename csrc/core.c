@@ -2,281 +2,479 @@
  * (see core.h). */
 #include "core.h"
 #include "error.h"
+#include "frames.h"
 #include "hook.h"
+#include "sync.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-pyaudit_core_t pyaudit_core = {
+pyaudit_hot_state pyaudit_hot = {
     .table = &pyaudit_empty_table,
-    .next_id = 1,
 };
 
-/* The core's own subscription to its probe, PYAUDIT_NEW_INTERPRETER_EVENT
- * and PYAUDIT_CLEAR_HOOKS_EVENT, made once. */
-static int
-add_internal_sub(void)
+/* Everything else; the configuration lock guards it. */
+static struct {
+    int installed;              /* the hook runs */
+    int added;                  /* PySys_AddAuditHook took it (verified or
+                                   not): never add it twice */
+    int installing;             /* an install is under way ... */
+    unsigned long installer;    /* ... on this thread */
+    int probe_seen;             /* the hook saw the install probe */
+    int hooks_dropping;         /* CPython is dropping every hook */
+    long next_id;
+    pyaudit_sub *live;          /* references, in delivery order */
+    pyaudit_sub *internal;      /* borrowed from live */
+} core = {.next_id = 1};
+
+void
+pyaudit_core_init(void)
 {
-    if (pyaudit_core.internal != NULL) {
-        return 0;
-    }
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_INTERNAL);
-    if (sub == NULL
-        || pyaudit_patterns_parse(&sub->patterns, PYAUDIT_PROBE_EVENT ","
-                                  PYAUDIT_NEW_INTERPRETER_EVENT ","
-                                  PYAUDIT_CLEAR_HOOKS_EVENT) < 0
-        || pyaudit_core_add(sub) < 0) {
-        if (sub != NULL) {
-            pyaudit_sub_decref(sub);
-        }
-        pyaudit_error_nomemory();
-        return -1;
-    }
-    pyaudit_core.internal = sub;
-    pyaudit_sub_decref(sub);        /* the live list keeps it */
-    return 0;
+    pyaudit_sync_init();
+    pyaudit_hook_init();
 }
 
+/* ---- publishing ----------------------------------------------------------- */
+
+/* Whether a thread outside the writer's GIL may run the hook (sync.h). */
 static int
-install(void)
+others_may_read(void)
 {
-    if (add_internal_sub() < 0) {
-        return -1;
-    }
-    if (PySys_AddAuditHook(pyaudit_hook, NULL) < 0) {
-        /* An earlier hook raised on "sys.addaudithook": its exception is
-         * left set. */
-        pyaudit_error(PYAUDIT_ERR_STATE, "an audit hook added earlier failed "
-                          "sys.addaudithook, so pyaudit's hook was not "
-                          "installed");
-        return -1;
-    }
-    if (!Py_IsInitialized()) {
-        /* Before Python starts no hook can refuse ours: CPython raises
-         * "sys.addaudithook" only once an interpreter exists. */
-        pyaudit_core.installed = 1;
-        return 0;
-    }
-    PyInterpreterState *main_interp = PyInterpreterState_Main();
-    PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, main_interp);
-    /* Interpreters made from now on announce themselves to the internal
-     * subscription; those made before are in the list. */
-    pyaudit_core.only_main = PyInterpreterState_Head() == main_interp
-                             && PyInterpreterState_Next(main_interp) == NULL;
-    /* CPython reports success without adding the hook when an earlier
-     * hook refuses "sys.addaudithook"; a probe event, which the internal
-     * subscription sees, tells the truth.  If an attempt failed, the hook
-     * was never added, so trying again cannot install it twice. */
-    pyaudit_core.probe_seen = 0;
-    if (PySys_Audit(PYAUDIT_PROBE_EVENT, "") < 0) {
-        PyErr_Clear();      /* another hook failed on the probe */
-    }
-    if (!pyaudit_core.probe_seen) {
-        pyaudit_error(PYAUDIT_ERR_STATE, "pyaudit's audit hook was not installed: an audit "
-                          "hook added earlier refused sys.addaudithook, so "
-                          "no event would be seen");
-        return -1;
-    }
-    pyaudit_core.installed = 1;
-    return 0;
+    return Py_IsInitialized() && pyaudit_core_sole_interpreter() == NULL;
 }
 
-int
-pyaudit_core_install(void)
-{
-    if (pyaudit_core.installed) {
-        return 0;
-    }
-    if (pyaudit_core.installing) {
-        /* Another audit hook ran pyaudit code while pyaudit added its own
-         * hook (on "sys.addaudithook" or the probe): adding it again would
-         * install it twice. */
-        pyaudit_error(PYAUDIT_ERR_STATE, "pyaudit's audit hook is being installed (this "
-                          "call came from another audit hook meanwhile); "
-                          "subscribe again once it is");
-        return -1;
-    }
-    pyaudit_core.installing = 1;
-    int result = install();
-    pyaudit_core.installing = 0;
-    return result;
-}
-
-/* Compile the live subs in delivery order (by kind, then age) and make
- * that table current. */
+/* Compile the live subs and make that table current.  retiring (a list
+ * through retired_next, references) are the subs just taken off the live
+ * list: they go to the retired list of the table they were last current
+ * in, which is freed after every hook call that could reach them. */
 static int
-publish(void)
+publish(pyaudit_sub *retiring)
 {
     size_t n = 0;
-    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
+    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
         n++;
     }
     pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
-    if (ordered == NULL) {
+    pyaudit_table *table = NULL;
+    if (ordered != NULL) {
+        size_t at = 0;
+        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+            ordered[at++] = sub;
+        }
+        table = pyaudit_table_compile(ordered, n);
+        free(ordered);
+    }
+    else {
         pyaudit_error_nomemory();
+    }
+    pyaudit_table *old = pyaudit_hot.table;
+    /* Retire onto the table that may still list them (the current one,
+     * which stays current if compiling failed: they are inactive). */
+    while (retiring != NULL) {
+        pyaudit_sub *next = retiring->retired_next;
+        if (old == &pyaudit_empty_table) {
+            pyaudit_sub_decref(retiring);   /* listed by no table */
+        }
+        else {
+            retiring->retired_next = old->retired;
+            old->retired = retiring;
+        }
+        retiring = next;
+    }
+    if (table == NULL) {
         return -1;
     }
-    size_t at = 0;
-    for (int kind = 0; kind < PYAUDIT_KIND_LIMIT; kind++) {
-        for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
-            if ((int)sub->kind == kind) {
-                ordered[at++] = sub;
-            }
+    if (old != &pyaudit_empty_table) {
+        pyaudit_table_incref(table);
+        old->successor = table;
+    }
+    PYAUDIT_STORE_RELEASE(pyaudit_hot.table, table);
+    pyaudit_synchronize(others_may_read);
+    pyaudit_table_decref(old);
+    return 0;
+}
+
+/* Link sub into the live list after every sub of its kind or earlier. */
+static void
+link_live(pyaudit_sub *sub)
+{
+    pyaudit_sub **link = &core.live;
+    while (*link != NULL && (*link)->kind <= sub->kind) {
+        link = &(*link)->next;
+    }
+    sub->next = *link;
+    *link = sub;
+}
+
+static int
+unlink_live(pyaudit_sub *sub)
+{
+    for (pyaudit_sub **link = &core.live; *link != NULL;
+         link = &(*link)->next) {
+        if (*link == sub) {
+            *link = sub->next;
+            sub->next = NULL;
+            return 1;
         }
     }
-    pyaudit_table *table = pyaudit_table_compile(ordered, n);
-    free(ordered);
-    if (table == NULL) {
-        pyaudit_error_nomemory();
+    return 0;
+}
+
+static int
+add_locked(pyaudit_sub *sub)
+{
+    pyaudit_sub_incref(sub);
+    link_live(sub);
+    if (publish(NULL) < 0) {
+        unlink_live(sub);
+        pyaudit_sub_decref(sub);
         return -1;
     }
-    pyaudit_table *old = pyaudit_core.table;
-    PYAUDIT_STORE_PTR(pyaudit_core.table, table);
-    pyaudit_table_decref(old);
+    sub->id = core.next_id++;
+    if (sub->home != NULL) {
+        sub->home->live++;
+    }
     return 0;
 }
 
 int
 pyaudit_core_add(pyaudit_sub *sub)
 {
-    pyaudit_sub **link = &pyaudit_core.live;
-    while (*link != NULL) {
-        link = &(*link)->next;
+    pyaudit_core_init();
+    pyaudit_config_lock();
+    int result = add_locked(sub);
+    pyaudit_config_unlock();
+    return result;
+}
+
+/* Take sub off the live list into *retiring; the caller publishes. */
+static void
+retire_locked(pyaudit_sub *sub, pyaudit_sub **retiring)
+{
+    PYAUDIT_STORE_RELAXED(sub->active, 0);
+    if (unlink_live(sub)) {
+        if (sub->home != NULL) {
+            sub->home->live--;
+        }
+        sub->retired_next = *retiring;
+        *retiring = sub;        /* the live list's reference */
     }
-    pyaudit_sub_incref(sub);
-    sub->next = NULL;
-    *link = sub;
-    if (publish() < 0) {
-        *link = NULL;
-        pyaudit_sub_decref(sub);
-        return -1;
-    }
-    sub->id = pyaudit_core.next_id++;
-    return 0;
 }
 
 void
 pyaudit_core_remove(pyaudit_sub *sub)
 {
-    if (!sub->active) {
-        return;
+    pyaudit_config_lock();
+    if (pyaudit_sub_active(sub)) {
+        pyaudit_sub *retiring = NULL;
+        retire_locked(sub, &retiring);
+        /* On failure the current table keeps listing the inactive sub,
+         * which it retires: nothing is delivered to it. */
+        (void)publish(retiring);
     }
-    /* Inactive subs get no more deliveries, even from a table that is
-     * still in use, so removal is immediate whatever publish() does. */
-    sub->active = 0;
-    pyaudit_sub **link = &pyaudit_core.live;
-    while (*link != NULL && *link != sub) {
-        link = &(*link)->next;
+    pyaudit_config_unlock();
+}
+
+pyaudit_sub **
+pyaudit_core_snapshot(size_t *n)
+{
+    pyaudit_config_lock();
+    size_t count = 0;
+    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+        count += sub != core.internal;
     }
-    if (*link != sub) {
-        return;
+    pyaudit_sub **subs = malloc((count ? count : 1) * sizeof(pyaudit_sub *));
+    if (subs != NULL) {
+        size_t at = 0;
+        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+            if (sub != core.internal) {
+                pyaudit_sub_incref(sub);
+                subs[at++] = sub;
+            }
+        }
     }
-    *link = sub->next;
-    sub->next = NULL;
-    /* On failure the stale table keeps a reference until the next
-     * publish; nothing is delivered through it. */
-    (void)publish();
-    /* Releasing the callable can run any Python code, which is safe now
-     * that the core no longer lists the sub. */
-    pyaudit_sub_release_callable(sub);
-    pyaudit_sub_decref(sub);
+    pyaudit_config_unlock();
+    if (subs == NULL) {
+        pyaudit_error_nomemory();
+        return NULL;
+    }
+    /* In delivery order; pyaudit.subscriptions() lists by age. */
+    for (size_t i = 1; i < count; i++) {
+        pyaudit_sub *sub = subs[i];
+        size_t j = i;
+        while (j > 0 && subs[j - 1]->id > sub->id) {
+            subs[j] = subs[j - 1];
+            j--;
+        }
+        subs[j] = sub;
+    }
+    *n = count;
+    return subs;
 }
 
 pyaudit_sub *
 pyaudit_core_find_sink(long id)
 {
-    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
+    pyaudit_config_lock();
+    pyaudit_sub *found = NULL;
+    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
         if (sub->id == id && sub->kind == PYAUDIT_KIND_SINK) {
-            return sub;
+            pyaudit_sub_incref(sub);
+            found = sub;
+            break;
         }
     }
-    return NULL;
+    pyaudit_config_unlock();
+    return found;
 }
 
-void
-pyaudit_core_remove_state(pyaudit_state *state)
-{
-    /* Removing can run Python code that changes the list, so look again
-     * from the start after each removal. */
-    for (;;) {
-        pyaudit_sub *sub = pyaudit_core.live;
-        while (sub != NULL && sub->state != state) {
-            sub = sub->next;
-        }
-        if (sub == NULL) {
-            return;
-        }
-        sub->state = NULL;
-        pyaudit_core_remove(sub);
-    }
-}
+/* ---- installing ------------------------------------------------------------ */
 
-void
-pyaudit_core_internal_event(const char *event, PyInterpreterState *interp)
+static int
+add_internal_sub_locked(void)
 {
-    if (strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
-        pyaudit_core.probe_seen = pyaudit_core.installing;
-        return;
+    if (core.internal != NULL) {
+        return 0;
     }
-    if (strcmp(event, PYAUDIT_NEW_INTERPRETER_EVENT) == 0) {
-        /* Even if making it fails later: a clear flag is always safe. */
-        pyaudit_core.only_main = 0;
-        return;
-    }
-    if (!PYAUDIT_IS_FINALIZING()) {
-        return;                 /* raised by someone else: ignore it */
-    }
-    pyaudit_core.installed = 0;
-    pyaudit_core.only_main = 0;
-    PYAUDIT_STORE_RELAXED(pyaudit_core.main_interp, NULL);
-    /* Close interp's Python subscriptions without releasing any Python
-     * object: from 3.12 CPython raises this event after it has cleared the
-     * interpreter's state, where a __del__ run by a decref crashes.  The
-     * live list's references are kept (leaked), so neither this publish
-     * nor a later decref frees a sub; the process is ending anyway. */
-    pyaudit_sub **link = &pyaudit_core.live;
-    while (*link != NULL) {
-        pyaudit_sub *sub = *link;
-        if (sub->interp == interp) {
-            sub->active = 0;
-            sub->state = NULL;
-            *link = sub->next;
-            sub->next = NULL;
-        }
-        else {
-            link = &sub->next;
-        }
-    }
-    (void)publish();
-}
-
-int
-pyaudit_core_allow_interpreter(PyInterpreterState *interp)
-{
-    int free_slot = -1;
-    for (int i = 0; i < PYAUDIT_MAX_INTERPRETERS; i++) {
-        if (pyaudit_core.shared_gil[i] == interp) {
-            return 0;
-        }
-        if (pyaudit_core.shared_gil[i] == NULL && free_slot < 0) {
-            free_slot = i;
-        }
-    }
-    if (free_slot < 0) {
-        pyaudit_error(PYAUDIT_ERR_STATE, "pyaudit is imported in more than %d interpreters",
-                          PYAUDIT_MAX_INTERPRETERS);
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_INTERNAL, NULL);
+    if (sub == NULL) {
         return -1;
     }
-    PYAUDIT_STORE_RELAXED(pyaudit_core.shared_gil[free_slot], interp);
+    sub->audience = PYAUDIT_AUDIENCE_ALL;
+    static const char patterns[] = PYAUDIT_PROBE_EVENT ","
+        PYAUDIT_NEW_INTERPRETER_EVENT "," PYAUDIT_INTERPRETER_ENDS_EVENT ","
+        PYAUDIT_CLEAR_HOOKS_EVENT;
+    if (pyaudit_patterns_parse(&sub->patterns, patterns,
+                               sizeof(patterns) - 1) < 0
+        || add_locked(sub) < 0) {
+        pyaudit_sub_decref(sub);
+        return -1;
+    }
+    core.internal = sub;
+    pyaudit_sub_decref(sub);        /* the live list keeps it */
     return 0;
 }
 
-void
-pyaudit_core_forget_interpreter(PyInterpreterState *interp)
+/* Whether an interpreter other than main exists. */
+static int
+other_interpreters_exist(PyInterpreterState *main_interp)
 {
-    for (int i = 0; i < PYAUDIT_MAX_INTERPRETERS; i++) {
-        if (pyaudit_core.shared_gil[i] == interp) {
-            PYAUDIT_STORE_RELAXED(pyaudit_core.shared_gil[i], NULL);
+    return PyInterpreterState_Head() != main_interp
+           || PyInterpreterState_Next(main_interp) != NULL;
+}
+
+/* Add the hook (once) and check with the probe that it runs.  Without the
+ * configuration lock: both raise audit events that other hooks see, and
+ * those may run any Python code, release the GIL or subscribe. */
+static int
+add_and_probe(void)
+{
+    if (!core.added) {
+        if (PySys_AddAuditHook(pyaudit_hook, NULL) < 0) {
+            /* An earlier hook raised a BaseException on
+             * "sys.addaudithook": its exception is left set. */
+            return pyaudit_error(PYAUDIT_ERR_INSTALL,
+                                 "an audit hook added earlier failed "
+                                 "sys.addaudithook, so pyaudit's hook was "
+                                 "not installed");
         }
+        core.added = 1;
     }
+    if (!Py_IsInitialized()) {
+        /* Before Python starts no hook can refuse ours: CPython raises
+         * "sys.addaudithook" only once an interpreter exists. */
+        return 0;
+    }
+    core.probe_seen = 0;
+    int raised = PySys_Audit(PYAUDIT_PROBE_EVENT, NULL);
+    if (raised < 0) {
+        PyErr_Clear();
+    }
+    if (core.probe_seen) {
+        return 0;
+    }
+    if (raised < 0) {
+        /* The hook may well be in place (an earlier hook stopped the probe
+         * before it): never add it again, probe again next time. */
+        return pyaudit_error(PYAUDIT_ERR_INSTALL,
+                             "an audit hook added earlier refused the "
+                             "event '" PYAUDIT_PROBE_EVENT "', so pyaudit "
+                             "cannot check that its hook runs; allow that "
+                             "event in the other hook");
+    }
+    /* CPython reported success without adding it: an earlier hook
+     * refused "sys.addaudithook" (with an Exception, which it hides). */
+    core.added = 0;
+    return pyaudit_error(PYAUDIT_ERR_INSTALL,
+                         "pyaudit's audit hook was not installed: an audit "
+                         "hook added earlier refused sys.addaudithook, so no "
+                         "event would be seen");
+}
+
+/* Wait a little for another thread's install, without holding a GIL that
+ * thread may need. */
+static void
+wait_for_installer(void)
+{
+    struct timespec pause = {0, 200000};
+    if (Py_IsInitialized() && PYAUDIT_THIS_THREAD_HOLDS_GIL()) {
+        Py_BEGIN_ALLOW_THREADS
+        nanosleep(&pause, NULL);
+        Py_END_ALLOW_THREADS
+    }
+    else {
+        nanosleep(&pause, NULL);
+    }
+}
+
+int
+pyaudit_core_install(void)
+{
+    pyaudit_core_init();
+    unsigned long me = PYAUDIT_THREAD_IDENT();
+    for (;;) {
+        pyaudit_config_lock();
+        if (core.installed) {
+            pyaudit_config_unlock();
+            return 0;
+        }
+        if (core.hooks_dropping) {
+            pyaudit_config_unlock();
+            return pyaudit_error(
+                PYAUDIT_ERR_STATE,
+                "Py_FinalizeEx() is dropping every audit hook: install "
+                "pyaudit's hook after it returns (before the next "
+                "Py_Initialize()), not while it runs");
+        }
+        if (!core.installing) {
+            break;
+        }
+        int mine = core.installer == me;
+        pyaudit_config_unlock();
+        if (mine) {
+            return pyaudit_error(
+                PYAUDIT_ERR_INSTALL,
+                "pyaudit's audit hook is being installed by this thread, "
+                "which was called back by another audit hook meanwhile; "
+                "subscribe again once the install is done");
+        }
+        wait_for_installer();
+    }
+    core.installing = 1;
+    core.installer = me;
+    int result = add_internal_sub_locked();
+    if (result == 0 && Py_IsInitialized()) {
+        PyInterpreterState *main_interp = PyInterpreterState_Main();
+        PYAUDIT_STORE_RELAXED(pyaudit_hot.main_interp, main_interp);
+        PYAUDIT_STORE_RELAXED(pyaudit_hot.only_main,
+                              !other_interpreters_exist(main_interp));
+    }
+    pyaudit_config_unlock();
+    if (result == 0) {
+        result = add_and_probe();
+    }
+    pyaudit_config_lock();
+    core.installing = 0;
+    core.installed = result == 0;
+    pyaudit_config_unlock();
+    return result;
+}
+
+/* ---- the core's own events -------------------------------------------------- */
+
+/* interp is ending: close its subscriptions and release what they and its
+ * home hold (in interp). */
+static void
+interpreter_ends(PyInterpreterState *interp)
+{
+    pyaudit_config_lock();
+    pyaudit_home *home = pyaudit_home_find(interp);
+    pyaudit_sub *retiring = NULL;
+    if (home != NULL) {
+        pyaudit_sub *sub = core.live;
+        while (sub != NULL) {
+            pyaudit_sub *next = sub->next;
+            if (sub->home == home) {
+                pyaudit_sub_incref(sub);    /* ours, to release below */
+                retire_locked(sub, &retiring);
+            }
+            sub = next;
+        }
+        pyaudit_home_incref(home);
+    }
+    /* publish() moves the retiring list onto a table: note the subs to
+     * release first. */
+    size_t n = 0;
+    for (pyaudit_sub *sub = retiring; sub; sub = sub->retired_next) {
+        n++;
+    }
+    pyaudit_sub **closed = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
+    size_t at = 0;
+    for (pyaudit_sub *sub = retiring; sub && closed; sub = sub->retired_next) {
+        closed[at++] = sub;
+    }
+    if (retiring != NULL) {
+        (void)publish(retiring);
+    }
+    pyaudit_config_unlock();
+    if (home == NULL) {
+        free(closed);
+        return;
+    }
+    for (size_t i = 0; i < at; i++) {
+        pyaudit_sub_release_python(closed[i]);
+        pyaudit_sub_decref(closed[i]);
+    }
+    if (closed == NULL) {
+        /* Out of memory: their Python objects stay (leaked), never
+         * touched again. */
+    }
+    free(closed);
+    pyaudit_home_close(home);
+    pyaudit_home_decref(home);
+}
+
+int
+pyaudit_core_internal_event(const char *event, PyInterpreterState *interp)
+{
+    if (strcmp(event, PYAUDIT_PROBE_EVENT) == 0) {
+        pyaudit_config_lock();
+        core.probe_seen = core.installing;
+        pyaudit_config_unlock();
+        return 0;
+    }
+    if (strcmp(event, PYAUDIT_NEW_INTERPRETER_EVENT) == 0) {
+        /* Even if making it fails later: a cleared flag is always safe. */
+        PYAUDIT_STORE_RELAXED(pyaudit_hot.only_main, 0);
+        return 0;
+    }
+    /* Anyone can raise events of these names with sys.audit(), from a
+     * Python frame; CPython raises them from C with no frame running. */
+    if (pyaudit_frames_running()) {
+        return 0;
+    }
+    if (strcmp(event, PYAUDIT_INTERPRETER_ENDS_EVENT) == 0) {
+        interpreter_ends(interp);
+        return 0;
+    }
+    if (!PYAUDIT_IS_FINALIZING()) {
+        return 0;
+    }
+    pyaudit_config_lock();
+    core.installed = 0;
+    core.added = 0;
+    core.hooks_dropping = 1;
+    PYAUDIT_STORE_RELAXED(pyaudit_hot.only_main, 0);
+    PYAUDIT_STORE_RELAXED(pyaudit_hot.main_interp, NULL);
+    pyaudit_config_unlock();
+    return 1;
+}
+
+void
+pyaudit_core_hooks_dropped(void)
+{
+    pyaudit_config_lock();
+    core.hooks_dropping = 0;
+    pyaudit_config_unlock();
 }

@@ -1,133 +1,107 @@
 /* counts.c: per-event-name counters (see counts.h). */
 #include "counts.h"
-#include "bytes.h"
+#include "error.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define INITIAL_SLOTS 16
+typedef struct {
+    uint64_t count;             /* added to atomically */
+    size_t len;
+    char name[1];               /* len bytes and a NUL: the map's key */
+} count_cell;
 
 pyaudit_counts *
 pyaudit_counts_new(void)
 {
-    pyaudit_counts *counts = malloc(sizeof(pyaudit_counts));
+    pyaudit_counts *counts = calloc(1, sizeof(pyaudit_counts));
     if (counts == NULL) {
+        pyaudit_error_nomemory();
         return NULL;
     }
-    counts->slots = calloc(INITIAL_SLOTS, sizeof(pyaudit_count_slot));
-    if (counts->slots == NULL) {
+    if (pyaudit_map_init(&counts->map, 8) < 0) {
         free(counts);
         return NULL;
     }
-    counts->mask = INITIAL_SLOTS - 1;
-    counts->used = 0;
     return counts;
-}
-
-static pyaudit_count_slot *
-find_slot(pyaudit_count_slot *slots, size_t mask, const char *name,
-          size_t len, uint32_t hash)
-{
-    size_t i = hash & mask;
-    while (slots[i].name != NULL
-           && !(slots[i].hash == hash && slots[i].len == len
-                && pyaudit_bytes_equal(slots[i].name, name, len))) {
-        i = (i + 1) & mask;
-    }
-    return &slots[i];
-}
-
-static int
-grow(pyaudit_counts *counts)
-{
-    size_t size = (counts->mask + 1) * 2;
-    pyaudit_count_slot *slots = calloc(size, sizeof(pyaudit_count_slot));
-    if (slots == NULL) {
-        return -1;
-    }
-    for (size_t i = 0; i <= counts->mask; i++) {
-        pyaudit_count_slot *old = &counts->slots[i];
-        if (old->name != NULL) {
-            *find_slot(slots, size - 1, old->name, old->len, old->hash) =
-                *old;
-        }
-    }
-    free(counts->slots);
-    counts->slots = slots;
-    counts->mask = size - 1;
-    return 0;
 }
 
 uint64_t *
 pyaudit_counts_cell(pyaudit_counts *counts, const char *name, size_t len,
                     uint32_t hash)
 {
-    pyaudit_count_slot *slot = find_slot(counts->slots, counts->mask, name,
-                                         len, hash);
-    if (PYAUDIT_LIKELY(slot->name != NULL)) {
-        return slot->cell;
+    uint64_t *cell = NULL;
+    pyaudit_spin_lock(&counts->lock);
+    const pyaudit_map_slot *found = pyaudit_map_find(&counts->map, name, len,
+                                                     hash);
+    if (found != NULL) {
+        cell = &((count_cell *)found->value)->count;
+        pyaudit_spin_unlock(&counts->lock);
+        return cell;
     }
-    if ((counts->used + 1) * 2 > counts->mask + 1) {
-        if (grow(counts) < 0) {
-            return NULL;
-        }
-        slot = find_slot(counts->slots, counts->mask, name, len, hash);
-    }
-    char *copy = malloc(len + 1);
-    uint64_t *cell = calloc(1, sizeof(uint64_t));
-    if (copy == NULL || cell == NULL) {
-        free(copy);
-        free(cell);
+    count_cell *made = malloc(offsetof(count_cell, name) + len + 1);
+    if (made == NULL) {
+        pyaudit_spin_unlock(&counts->lock);
+        pyaudit_error_nomemory();
         return NULL;
     }
-    memcpy(copy, name, len);
-    copy[len] = '\0';
-    slot->name = copy;
-    slot->len = len;
-    slot->hash = hash;
-    slot->cell = cell;
-    counts->used++;
+    made->count = 0;
+    made->len = len;
+    memcpy(made->name, name, len);
+    made->name[len] = '\0';
+    int added;
+    pyaudit_map_slot *slot = pyaudit_map_put(&counts->map, made->name, len,
+                                             hash, &added);
+    if (slot == NULL) {
+        free(made);
+    }
+    else {
+        slot->value = made;
+        cell = &made->count;
+    }
+    pyaudit_spin_unlock(&counts->lock);
     return cell;
 }
 
-int
-pyaudit_counts_add(pyaudit_counts *counts, const char *name, size_t len,
-                   uint32_t hash)
-{
-    uint64_t *cell = pyaudit_counts_cell(counts, name, len, hash);
-    if (cell == NULL) {
-        return -1;
-    }
-    (*cell)++;
-    return 0;
-}
-
 PyObject *
-pyaudit_counts_dict(const pyaudit_counts *counts)
+pyaudit_counts_dict(pyaudit_counts *counts)
 {
-    PyObject *dict = PyDict_New();
-    if (dict == NULL) {
-        return NULL;
+    /* Copy the cells' addresses under the lock; make Python objects (which
+     * can run any code) after it. */
+    pyaudit_spin_lock(&counts->lock);
+    size_t n = counts->map.used;
+    count_cell **cells = malloc((n ? n : 1) * sizeof(count_cell *));
+    size_t at = 0;
+    if (cells != NULL) {
+        for (uint32_t i = 0; i <= counts->map.mask; i++) {
+            if (counts->map.slots[i].key != NULL) {
+                cells[at++] = counts->map.slots[i].value;
+            }
+        }
     }
-    for (size_t i = 0; i <= counts->mask; i++) {
-        const pyaudit_count_slot *slot = &counts->slots[i];
-        if (slot->name == NULL || *slot->cell == 0) {
+    pyaudit_spin_unlock(&counts->lock);
+    if (cells == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *dict = PyDict_New();
+    for (size_t i = 0; i < at && dict != NULL; i++) {
+        uint64_t count = PYAUDIT_LOAD_RELAXED(cells[i]->count);
+        if (count == 0) {
             continue;
         }
-        PyObject *key = PyUnicode_DecodeUTF8(slot->name,
-                                             (Py_ssize_t)slot->len,
+        PyObject *key = PyUnicode_DecodeUTF8(cells[i]->name,
+                                             (Py_ssize_t)cells[i]->len,
                                              "surrogateescape");
-        PyObject *value = PyLong_FromUnsignedLongLong(*slot->cell);
+        PyObject *value = PyLong_FromUnsignedLongLong(count);
         if (key == NULL || value == NULL
             || PyDict_SetItem(dict, key, value) < 0) {
-            Py_XDECREF(key);
-            Py_XDECREF(value);
-            Py_DECREF(dict);
-            return NULL;
+            Py_CLEAR(dict);
         }
-        Py_DECREF(key);
-        Py_DECREF(value);
+        Py_XDECREF(key);
+        Py_XDECREF(value);
     }
+    free(cells);
     return dict;
 }
 
@@ -137,10 +111,11 @@ pyaudit_counts_free(pyaudit_counts *counts)
     if (counts == NULL) {
         return;
     }
-    for (size_t i = 0; i <= counts->mask; i++) {
-        free(counts->slots[i].name);
-        free(counts->slots[i].cell);
+    for (uint32_t i = 0; i <= counts->map.mask; i++) {
+        if (counts->map.slots[i].key != NULL) {
+            free(counts->map.slots[i].value);
+        }
     }
-    free(counts->slots);
+    pyaudit_map_free(&counts->map);
     free(counts);
 }

@@ -1,68 +1,200 @@
-/* hook.c: the native audit hook and delivery (see hook.h). */
+/* hook.c: the native audit hook and delivery (see hook.h).
+ *
+ * Delivery order within one event is the table's: the core's own
+ * subscription, then count, record, sink, watch and deny (oldest first
+ * within each), so a denied attempt is still counted and recorded.
+ */
 #include "hook.h"
 #include "core.h"
+#include "frames.h"
+#include "sync.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
 /* Set while a watch callback runs on this thread: events that the
  * callback raises are not delivered to watch callbacks again. */
-static PYAUDIT_THREAD_LOCAL int in_watch_callback;
+static PYAUDIT_FAST_THREAD_LOCAL int in_watch_callback;
 
-/* The interpreter an event comes from.  From 3.12 the hook learns it
- * before anything else (see pyaudit_hook) and hands it down as a
- * parameter; before 3.12 each delivery function finds it, only once some
- * subscription wants the event, as a miss never needs it: while the main
- * interpreter is the only one, without asking CPython. */
-#ifdef PYAUDIT_GIL_PER_INTERPRETER
-#  define INTERP_PARAMETER , PyInterpreterState *interp
-#  define INTERP_ARGUMENT , interp
-#  define GET_INTERP()
-#else
-#  define INTERP_PARAMETER
-#  define INTERP_ARGUMENT
-#  define GET_INTERP() PyInterpreterState *interp = event_interp()
+/* One event being delivered: what every kind may need, made once. */
+typedef struct {
+    const char *event;
+    size_t len;
+    uint32_t hash;
+    PyObject *args;             /* borrowed */
+    PyInterpreterState *interp; /* the event's interpreter; NULL until
+                                   asked for */
+    PyObject *name;             /* owned: the event-name str of interp,
+                                   made on first need */
+    int64_t time_ns;            /* -1 until read; shared by all records */
+    unsigned long thread_id;
+    int dropping_hooks;         /* the event is CPython dropping every
+                                   hook (core.h) */
+} delivery;
 
 static inline PyInterpreterState *
-event_interp(void)
+event_interp(delivery *d)
 {
-    if (PYAUDIT_LIKELY(pyaudit_core.only_main)) {
-        return pyaudit_core.main_interp;
+    if (d->interp == NULL) {
+        d->interp = pyaudit_core_sole_interpreter();
+        if (d->interp == NULL) {
+            d->interp = PyInterpreterState_Get();
+        }
     }
-    return PyInterpreterState_Get();
+    return d->interp;
 }
-#endif
 
-/* The time.time_ns() clock. */
-static int64_t
-now_ns(void)
+/* Whether sub receives events of the event's interpreter. */
+static inline int
+audience_ok(const pyaudit_sub *sub, delivery *d)
 {
-    struct timespec ts;
-    if (PYAUDIT_WALL_CLOCK(&ts) != 0) {
+    switch (sub->audience) {
+    case PYAUDIT_AUDIENCE_OWN:
+        return sub->home->interp == event_interp(d);
+    case PYAUDIT_AUDIENCE_MAIN:
+        return event_interp(d) == PyInterpreterState_Main();
+    default:
+        return 1;
+    }
+}
+
+/* Whether the current context is inside sub's scope: its token is in the
+ * tuple its home's context variable holds. */
+static int
+in_scope(const pyaudit_sub *sub)
+{
+    PyObject *tokens = NULL;
+    if (PyContextVar_Get(sub->home->scope_var, NULL, &tokens) < 0) {
+        PyErr_Clear();
         return 0;
     }
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-deny(PyObject *exception_class, PyObject *name, PyObject *args)
-{
-    PyObject *exc = PyObject_CallFunctionObjArgs(exception_class, name, args,
-                                                 NULL);
-    if (exc != NULL) {
-        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-        Py_DECREF(exc);
+    int found = 0;
+    if (tokens != NULL && PyTuple_Check(tokens)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tokens); i++) {
+            found |= PyTuple_GET_ITEM(tokens, i) == sub->scope;
+        }
     }
-    return -1;
+    Py_XDECREF(tokens);
+    return found;
+}
+
+static inline int
+serves(const pyaudit_sub *sub, delivery *d)
+{
+    return pyaudit_sub_active(sub) && audience_ok(sub, d)
+           && (sub->scope == NULL || in_scope(sub));
+}
+
+/* The time.time_ns() clock and threading.get_ident(), read once per
+ * event. */
+static void
+stamp(delivery *d)
+{
+    if (d->time_ns < 0) {
+        struct timespec ts;
+        d->time_ns = PYAUDIT_WALL_CLOCK(&ts) != 0
+                     ? 0 : (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        d->thread_id = PYAUDIT_THREAD_IDENT();
+    }
+}
+
+/* ---- one function per kind ---------------------------------------------- */
+
+static int
+deliver_internal(const pyaudit_target *target, delivery *d)
+{
+    (void)target;
+    d->dropping_hooks |= pyaudit_core_internal_event(d->event,
+                                                     event_interp(d));
+    return 0;
 }
 
 static int
-call_watch(PyObject *callback, PyObject *name, PyObject *args)
+deliver_count(const pyaudit_target *target, delivery *d)
 {
+    uint64_t *cell = target->count_cell;
+    if (cell == NULL) {
+        cell = pyaudit_counts_cell(target->sub->counts, d->event, d->len,
+                                   d->hash);
+        if (cell == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    pyaudit_counts_bump(cell);
+    return 0;
+}
+
+static int
+deliver_record(const pyaudit_target *target, delivery *d)
+{
+    pyaudit_sub *sub = target->sub;
+    pyaudit_ring *ring = sub->ring;
+    pyaudit_frame frames[PYAUDIT_MAX_STACK];
+    int nframes = ring->depth ? pyaudit_frames_take(frames, ring->depth) : 0;
+    stamp(d);
+    if (sub->home->interp == event_interp(d)) {
+        if (d->name == NULL) {
+            d->name = pyaudit_names_get(&sub->home->names, d->event, d->len,
+                                        d->hash);
+            if (d->name == NULL) {
+                pyaudit_frames_release(frames, nframes);
+                return -1;
+            }
+        }
+        pyaudit_ring_push(ring, d->name, d->args, NULL, frames, nframes,
+                          d->time_ns, d->thread_id, sub->home->interp_id);
+        return 0;
+    }
+    /* Another interpreter's event, for a recorder of all of them. */
+    pyaudit_xdata *flat = pyaudit_xdata_make(d->event, d->len, d->args,
+                                             frames, nframes);
+    pyaudit_frames_release(frames, nframes);
+    if (flat == NULL) {
+        return -1;
+    }
+    pyaudit_ring_push(ring, NULL, NULL, flat, NULL, 0, d->time_ns,
+                      d->thread_id, PYAUDIT_INTERPRETER_ID(d->interp));
+    return 0;
+}
+
+static int
+deliver_sink(const pyaudit_target *target, delivery *d)
+{
+    pyaudit_sub *sub = target->sub;
+    if (sub->sink(d->event, d->args, sub->userdata) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_SystemError,
+                         "a pyaudit sink failed on '%s' without setting an "
+                         "exception", d->event);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+static int
+deliver_watch(const pyaudit_target *target, delivery *d)
+{
+    if (in_watch_callback) {
+        return 0;
+    }
     /* Own the callback for the call: the callback may close its own
      * subscription, which releases the sub's reference. */
-    Py_INCREF(callback);
-    PyObject *argv[2] = {name, args};
+    PyObject *callback = Py_XNewRef(target->sub->callable);
+    if (callback == NULL) {
+        return 0;               /* closed meanwhile */
+    }
+    if (d->name == NULL) {
+        d->name = pyaudit_names_get(&target->sub->home->names, d->event,
+                                    d->len, d->hash);
+        if (d->name == NULL) {
+            Py_DECREF(callback);
+            return -1;
+        }
+    }
+    PyObject *argv[2] = {d->name, d->args};
     in_watch_callback = 1;
     PyObject *result = PyObject_Vectorcall(callback, argv, 2, NULL);
     in_watch_callback = 0;
@@ -74,231 +206,221 @@ call_watch(PyObject *callback, PyObject *name, PyObject *args)
     return 0;
 }
 
-/* A new reference to the event-name str for a delivery to target.  Under
- * an exact key the name never changes, so the target remembers the cached
- * str (a table is only read, and written here, with the GIL held). */
+/* (filename, lineno, function) of the innermost Python frame, or None. */
 static PyObject *
-event_name(const pyaudit_targets *targets, const pyaudit_target *target,
-           const char *event, size_t len, uint32_t hash)
+caller(void)
 {
-    if (target->name != NULL) {
-        return Py_NewRef(target->name);
+    pyaudit_frame frame;
+    if (pyaudit_frames_take(&frame, 1) == 0) {
+        Py_RETURN_NONE;
     }
-    int cached;
-    PyObject *name = pyaudit_names_get(&target->sub->state->names, event,
-                                       len, hash, &cached);
-    if (name != NULL && cached && targets->exact) {
-        ((pyaudit_target *)target)->name = name;
-    }
-    return name;
+    PyObject *where = pyaudit_frame_resolve(&frame);
+    pyaudit_frames_release(&frame, 1);
+    return where;
 }
 
-/* Whether sub is open and wants events of interp (NULL: of any). */
-static inline int
-serves(const pyaudit_sub *sub, const PyInterpreterState *interp)
+/* The message of a denial where pyaudit.Denied does not exist (an
+ * interpreter that never imported pyaudit): the format of
+ * pyaudit._errors.denial_message. */
+static PyObject *
+denial_message(PyObject *name, PyObject *args, PyObject *where)
 {
-    return sub->active && (sub->interp == NULL || sub->interp == interp);
+    PyObject *shown = PyObject_Repr(args);
+    if (shown == NULL) {
+        PyErr_Clear();
+        shown = PyUnicode_FromString("(...)");
+        if (shown == NULL) {
+            return NULL;
+        }
+    }
+    if (PyUnicode_GET_LENGTH(shown) > 100) {
+        PyObject *cut = PyUnicode_Substring(shown, 0, 97);
+        Py_SETREF(shown, cut == NULL ? NULL
+                         : PyUnicode_FromFormat("%U...", cut));
+        Py_XDECREF(cut);
+        if (shown == NULL) {
+            return NULL;
+        }
+    }
+    PyObject *message;
+    if (where != Py_None) {
+        message = PyUnicode_FromFormat(
+            "audit event %R %U denied at %S:%S in %S()", name, shown,
+            PyTuple_GET_ITEM(where, 0), PyTuple_GET_ITEM(where, 1),
+            PyTuple_GET_ITEM(where, 2));
+    }
+    else {
+        message = PyUnicode_FromFormat("audit event %R %U denied", name,
+                                       shown);
+    }
+    Py_DECREF(shown);
+    return message;
 }
 
-/* Count one event for a count target; -1 with MemoryError set. */
-static inline int
-count_event(const pyaudit_target *target, const char *event, size_t len,
-            uint32_t hash)
+static int
+deliver_deny(const pyaudit_target *target, delivery *d)
 {
-    if (target->count_cell != NULL) {
-        (*target->count_cell)++;
-        return 0;
-    }
-    if (pyaudit_counts_add(target->sub->counts, event, len, hash) < 0) {
-        PyErr_NoMemory();
+    pyaudit_sub *sub = target->sub;
+    int own = sub->home != NULL && sub->home->interp == event_interp(d)
+              && sub->home->denied_type != NULL;
+    PyObject *name = own ? pyaudit_names_get(&sub->home->names, d->event,
+                                             d->len, d->hash)
+                         : pyaudit_name_str(d->event, d->len);
+    PyObject *where = name != NULL ? caller() : NULL;
+    if (where == NULL) {
+        Py_XDECREF(name);
         return -1;
     }
-    return 0;
+    PyObject *exc;
+    if (own) {
+        exc = PyObject_CallFunctionObjArgs(sub->home->denied_type, name,
+                                           d->args, where, NULL);
+    }
+    else {
+        /* An exception that exists in every interpreter. */
+        PyObject *message = denial_message(name, d->args, where);
+        exc = message == NULL ? NULL
+              : PyObject_CallFunctionObjArgs(PyExc_PermissionError, message,
+                                             NULL);
+        Py_XDECREF(message);
+    }
+    Py_DECREF(name);
+    Py_DECREF(where);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return -1;
 }
 
-/* Deliver one event to a list of only count and record targets.  Neither
- * runs Python code, so nothing can replace and free the table meanwhile:
- * no table reference is taken, and the general dispatch is skipped.  Only
- * raising an error (MemoryError, a name that is not UTF-8) can run the
- * garbage collector, and so Python code: after one, the loop stops and
- * touches nothing that came from the table. */
-static PYAUDIT_NOINLINE int
-deliver_without_python(const pyaudit_targets *targets, const char *event,
-                       size_t len, uint32_t hash,
-                       PyObject *args INTERP_PARAMETER)
+typedef int (*deliver_fn)(const pyaudit_target *, delivery *);
+
+static const deliver_fn deliver[PYAUDIT_KIND_LIMIT] = {
+    [PYAUDIT_KIND_INTERNAL] = deliver_internal,
+    [PYAUDIT_KIND_COUNT] = deliver_count,
+    [PYAUDIT_KIND_RECORD] = deliver_record,
+    [PYAUDIT_KIND_SINK] = deliver_sink,
+    [PYAUDIT_KIND_WATCH] = deliver_watch,
+    [PYAUDIT_KIND_DENY] = deliver_deny,
+};
+
+/* ---- the dispatcher ----------------------------------------------------- */
+
+/* Deliver one event to its targets in order; stops at the first failure
+ * (an exception is then set). */
+static int
+dispatch(const pyaudit_targets *targets, delivery *d)
 {
-    GET_INTERP();
-    PyObject *name = NULL;          /* owned, made for the first record */
-    int64_t time_ns = 0;
-    unsigned long thread_id = 0;
-    const pyaudit_target *target = targets->targets;
-    const pyaudit_target *end = target + targets->count;
     int result = 0;
-
-    do {
-        pyaudit_sub *sub = target->sub;     /* borrowed from the table */
-        if (!serves(sub, interp)) {
-            continue;
-        }
-        if (sub->kind == PYAUDIT_KIND_COUNT) {
-            if (count_event(target, event, len, hash) < 0) {
-                result = -1;
-                break;
-            }
-            continue;
-        }
-        if (name == NULL) {
-            name = event_name(targets, target, event, len, hash);
-            if (name == NULL) {
-                result = -1;
-                break;
-            }
-            time_ns = now_ns();
-            thread_id = PYAUDIT_THREAD_IDENT();
-        }
-        pyaudit_ring_push(sub->ring, name, args, time_ns, thread_id);
-    } while (++target < end);
-    Py_XDECREF(name);
-    return result;
-}
-
-/* Deliver one event to its targets, in the table's order (internal,
- * count, record, sink, watch, deny).  The table is held for the whole
- * delivery, because a callback may subscribe or close and so replace it. */
-static PYAUDIT_NOINLINE int
-dispatch(pyaudit_table *table, const pyaudit_targets *targets,
-         const char *event, size_t len, uint32_t hash,
-         PyObject *args INTERP_PARAMETER)
-{
-    GET_INTERP();
-    PyObject *name = NULL;          /* owned, made on first need */
-    int64_t time_ns = -1;
-    int result = 0;
-    int reentered = -1;             /* read on first need: TLS costs */
-
-    pyaudit_table_incref(table);
-    for (size_t i = 0; i < targets->count; i++) {
+    for (uint32_t i = 0; i < targets->count; i++) {
         const pyaudit_target *target = &targets->targets[i];
-        pyaudit_sub *sub = target->sub;     /* borrowed from the table */
-        if (!serves(sub, interp)) {
-            continue;
-        }
-        if (sub->kind == PYAUDIT_KIND_INTERNAL) {
-            pyaudit_core_internal_event(event, interp);
-            continue;
-        }
-        if (sub->kind == PYAUDIT_KIND_SINK) {
-            if (sub->sink(event, args, sub->userdata) < 0) {
-                if (!PyErr_Occurred()) {
-                    PyErr_Format(PyExc_SystemError,
-                                 "a pyaudit sink failed on '%s' without "
-                                 "setting an exception", event);
-                }
-                result = -1;
-                break;
-            }
-            continue;
-        }
-        if (sub->kind == PYAUDIT_KIND_COUNT) {
-            if (count_event(target, event, len, hash) < 0) {
-                result = -1;
-                break;
-            }
-            continue;
-        }
-        if (sub->kind == PYAUDIT_KIND_WATCH) {
-            if (reentered < 0) {
-                reentered = in_watch_callback;
-            }
-            if (reentered) {
-                continue;
-            }
-        }
-        if (name == NULL) {
-            name = event_name(targets, target, event, len, hash);
-            if (name == NULL) {
-                result = -1;
-                break;
-            }
-        }
-        if (sub->kind == PYAUDIT_KIND_RECORD) {
-            if (time_ns < 0) {
-                time_ns = now_ns();
-            }
-            pyaudit_ring_push(sub->ring, name, args, time_ns,
-                              PYAUDIT_THREAD_IDENT());
-        }
-        else if (sub->kind == PYAUDIT_KIND_WATCH) {
-            if (sub->callable != NULL
-                && call_watch(sub->callable, name, args) < 0) {
-                result = -1;
-                break;
-            }
-        }
-        else if (sub->kind == PYAUDIT_KIND_DENY) {
-            if (sub->callable != NULL) {
-                result = deny(sub->callable, name, args);
-                break;
-            }
+        if (serves(target->sub, d)
+            && deliver[target->sub->kind](target, d) < 0) {
+            result = -1;
+            break;
         }
     }
-    Py_XDECREF(name);
-    pyaudit_table_decref(table);
+    Py_XDECREF(d->name);
     return result;
 }
 
 /* Everything after the two-byte rejection; out of line, so that the
- * rejection needs no stack frame. */
+ * rejection needs no stack frame.  reader is the caller's reader section
+ * (parallel mode) or NULL. */
 static PYAUDIT_NOINLINE int
-lookup_and_deliver(pyaudit_table *table, const char *event,
-                   PyObject *args INTERP_PARAMETER)
+lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args,
+                   pyaudit_reader *reader)
 {
-    uint32_t hash;
-    size_t len;
+    delivery d;
     const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
-                                                          &hash, &len);
+                                                          &d.hash, &d.len);
+    int result = 0;
     if (PYAUDIT_LIKELY(targets == NULL)) {
-        return 0;
+        goto done;
     }
-    if (targets->count_only) {
-        /* Counting runs no Python code, so it needs no table reference,
-         * no event-name str and no dispatch. */
-        GET_INTERP();
+    d.event = event;
+    d.args = args;
+    d.interp = NULL;
+    d.name = NULL;
+    d.time_ns = -1;
+    d.dropping_hooks = 0;
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        /* Counting a known name adds to a cell the table points at. */
         const pyaudit_target *target = targets->targets;
         const pyaudit_target *end = target + targets->count;
         do {
-            if (target->sub->active && target->sub->interp == interp) {
-                (*target->count_cell)++;
+            if (pyaudit_sub_active(target->sub)
+                && audience_ok(target->sub, &d)) {
+                pyaudit_counts_bump(target->count_cell);
             }
         } while (++target < end);
-        return 0;
+        goto done;
     }
-    if (targets->no_python) {
-        return deliver_without_python(targets, event, len, hash,
-                                      args INTERP_ARGUMENT);
+    if (targets->flags & PYAUDIT_TARGETS_NO_PYTHON) {
+        /* Counting and recording run no Python code and never wait, so
+         * they need no table reference.  Only a failure (MemoryError) can
+         * run Python code, after which dispatch touches nothing of the
+         * table. */
+        result = dispatch(targets, &d);
+        goto done;
     }
-    return dispatch(table, targets, event, len, hash, args INTERP_ARGUMENT);
+    /* Python code may run, subscribe or close, and replace the table:
+     * hold it, outside the reader section. */
+    pyaudit_table_incref(table);
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_end(reader);
+    }
+    result = dispatch(targets, &d);
+    if (d.dropping_hooks) {
+        pyaudit_core_hooks_dropped();
+    }
+    pyaudit_table_decref(table);
+    return result;
+
+done:
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_end(reader);
+    }
+    return result;
 }
 
 int
 pyaudit_hook(const char *event, PyObject *args, void *userdata)
 {
     (void)userdata;
-    /* With the GIL held and no Python code run before dispatch takes its
-     * reference, the table cannot be freed under this call. */
-#ifdef PYAUDIT_GIL_PER_INTERPRETER
-    /* An interpreter with a GIL of its own runs in parallel with the core:
-     * leave its events alone, before even reading the table (see core.h). */
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    if (PYAUDIT_UNLIKELY(interp
-                         != PYAUDIT_LOAD_RELAXED(pyaudit_core.main_interp))
-        && !pyaudit_core_interpreter_allowed(interp)) {
-        return 0;
-    }
-#endif
-    pyaudit_table *table = PYAUDIT_LOAD_PTR(pyaudit_core.table);
+    /* Where hook calls may overlap, mark this thread as reading (sync.h);
+     * elsewhere every hook call and every writer hold the one GIL, and the
+     * table cannot go while this call runs no Python code. */
+    pyaudit_reader *reader = PYAUDIT_READERS_MARK ? pyaudit_read_begin()
+                                                  : NULL;
+    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
     if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
+        if (PYAUDIT_READERS_MARK) {
+            pyaudit_read_end(reader);
+        }
         return 0;
     }
-    return lookup_and_deliver(table, event, args INTERP_ARGUMENT);
+    return lookup_and_deliver(table, event, args, reader);
+}
+
+/* A process forked inside a watch callback: the child's only thread is
+ * no longer inside one (whatever it runs next gets callbacks). */
+static void
+after_fork_in_child(void)
+{
+    in_watch_callback = 0;
+}
+
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+
+static void
+register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
+void
+pyaudit_hook_init(void)
+{
+    pthread_once(&fork_handler_once, register_fork_handler);
 }

@@ -1,9 +1,9 @@
 /* hook.h: the one native audit hook, and delivery to subscriptions.
  *
  * The hook reads the current table, looks the event up and returns at
- * once on a miss: no allocation, no Python API call, no lock.  Only a hit
- * goes on to dispatch, which makes the event-name str, calls callbacks,
- * records, counts or denies.
+ * once on a miss: no allocation, no Python API call, no lock, and no
+ * store to memory another thread writes.  A hit is delivered by one
+ * dispatcher, one small function per kind of subscription.
  */
 #ifndef PYAUDIT_HOOK_H
 #define PYAUDIT_HOOK_H
@@ -12,5 +12,8 @@
 
 /* The function given to PySys_AddAuditHook.  args is borrowed. */
 int pyaudit_hook(const char *event, PyObject *args, void *userdata);
+
+/* Once per process (pyaudit_core_init): the fork handler. */
+void pyaudit_hook_init(void);
 
 #endif /* PYAUDIT_HOOK_H */

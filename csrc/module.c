@@ -2,93 +2,246 @@
  *
  * Types: Filter (a compiled pattern list, for pyaudit.Filter) and Handle
  * (one subscription, wrapped by pyaudit.Subscription and friends).
- * Functions: subscribe(kind, items, arg) and subscriptions().  Argument
- * policy lives in pyaudit/_api.py; this file checks only what it must to
- * stay memory-safe.
+ * Functions: subscribe(), subscriptions(), _set_types() and
+ * _subscribe_sink() (pyaudit.capi).  This module is the native backend's
+ * one checker of its input: patterns, capacity, stack depth and
+ * interpreters are validated here and in the core, not in Python.
  */
 #include "compat.h"
 #include "core.h"
 #include "error.h"
-#include "bench_hooks.h"
+#include "home.h"
 #include "hook.h"
 #include "pyaudit.h"
-#include "state.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static pyaudit_state *
+#define MAX_CAPACITY ((Py_ssize_t)1 << 30)
+
+typedef struct {
+    PyObject *filter_type;      /* owned: _pyaudit.Filter */
+    PyObject *handle_type;      /* owned: _pyaudit.Handle */
+    PyObject *install_error;    /* owned: pyaudit._errors.InstallError */
+    pyaudit_home *home;         /* a struct reference: this interpreter's */
+} module_state;
+
+static module_state *
 get_state(PyObject *module)
 {
-    return (pyaudit_state *)PyModule_GetState(module);
+    return (module_state *)PyModule_GetState(module);
 }
 
-/* Fill patterns from a tuple of str items.  0, or -1 with ValueError or
- * TypeError set. */
-static int
-patterns_from_items(pyaudit_patterns *patterns, PyObject *items)
+/* Raise the core's last error as the exception its kind names. */
+static PyObject *
+raise_core_error(module_state *state)
 {
-    if (!PyTuple_Check(items)) {
-        PyErr_Format(PyExc_TypeError, "items must be a tuple of str, not %s",
-                     Py_TYPE(items)->tp_name);
+    static PyObject *const *const kinds[] = {
+        [PYAUDIT_ERR_VALUE] = &PyExc_ValueError,
+        [PYAUDIT_ERR_TYPE] = &PyExc_TypeError,
+        [PYAUDIT_ERR_MEMORY] = &PyExc_MemoryError,
+        [PYAUDIT_ERR_STATE] = &PyExc_RuntimeError,
+    };
+    pyaudit_error_kind kind = pyaudit_error_kind_get();
+    PyObject *type = kind == PYAUDIT_ERR_INSTALL ? state->install_error
+                                                 : *kinds[kind];
+    PyErr_SetString(type, pyaudit_error_message());
+    return NULL;
+}
+
+/* ---- patterns ------------------------------------------------------------- */
+
+/* The ValueError for the pattern the core just rejected, showing the
+ * offending text as its repr(), as the Python reference does. */
+static int
+raise_pattern_error(void)
+{
+    const pyaudit_pattern_failure *failure = pyaudit_patterns_last_failure();
+    PyObject *text = PyUnicode_DecodeUTF8(failure->item,
+                                          (Py_ssize_t)failure->len,
+                                          "surrogateescape");
+    if (text == NULL) {
         return -1;
     }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
-        PyObject *item = PyTuple_GET_ITEM(items, i);  /* borrowed */
-        if (!PyUnicode_Check(item)) {
-            PyErr_Format(PyExc_TypeError, "each pattern must be a str, not %s",
-                         Py_TYPE(item)->tp_name);
-            return -1;
-        }
-        Py_ssize_t size;
-        const char *utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+    if (failure->whole_list) {
+        PyErr_Format(PyExc_ValueError, "empty pattern in %R; %s", text,
+                     PYAUDIT_PATTERNS_ALLOWED);
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "pattern %R %s; %s", text,
+                     failure->problem, PYAUDIT_PATTERNS_ALLOWED);
+    }
+    Py_DECREF(text);
+    return -1;
+}
+
+/* The UTF-8 of a pattern str; NULL with ValueError for one that has none
+ * (lone surrogates). */
+static const char *
+pattern_utf8(PyObject *text, Py_ssize_t *size)
+{
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, size);
+    if (utf8 == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError,
+                     "pattern %R cannot be encoded as UTF-8, so no event "
+                     "can have that name; %s", text,
+                     PYAUDIT_PATTERNS_ALLOWED);
+    }
+    return utf8;
+}
+
+static int
+type_error_patterns(PyObject *patterns)
+{
+    PyErr_Format(PyExc_TypeError,
+                 "patterns must be a str or an iterable of str, not %s",
+                 Py_TYPE(patterns)->tp_name);
+    return -1;
+}
+
+/* Fill parsed from what the user gave: a str of comma-separated items
+ * (each stripped) or an iterable of clean str items.  0, or -1 with an
+ * exception set. */
+static int
+parse_patterns(pyaudit_patterns *parsed, PyObject *patterns)
+{
+    Py_ssize_t size;
+    if (PyUnicode_Check(patterns)) {
+        const char *utf8 = pattern_utf8(patterns, &size);
         if (utf8 == NULL) {
             return -1;
         }
-        if (pyaudit_patterns_add(patterns, utf8, (size_t)size) < 0) {
-            PyErr_SetString(PyExc_ValueError, pyaudit_error_message());
-            return -1;
+        if (pyaudit_patterns_parse(parsed, utf8, (size_t)size) < 0) {
+            return raise_pattern_error();
         }
+        return 0;
     }
-    return 0;
+    if (PyBytes_Check(patterns) || PyByteArray_Check(patterns)) {
+        return type_error_patterns(patterns);
+    }
+    PyObject *iterator = PyObject_GetIter(patterns);
+    if (iterator == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            return type_error_patterns(patterns);
+        }
+        return -1;
+    }
+    PyObject *item;
+    int result = 0;
+    while (result == 0 && (item = PyIter_Next(iterator)) != NULL) {
+        if (!PyUnicode_Check(item)) {
+            PyErr_Format(PyExc_TypeError,
+                         "each pattern must be a str, not %s (%R)",
+                         Py_TYPE(item)->tp_name, item);
+            result = -1;
+        }
+        else {
+            const char *utf8 = pattern_utf8(item, &size);
+            if (utf8 == NULL) {
+                result = -1;
+            }
+            else if (pyaudit_patterns_add_list_item(parsed, utf8,
+                                                    (size_t)size) < 0) {
+                result = raise_pattern_error();
+            }
+        }
+        Py_DECREF(item);
+    }
+    Py_DECREF(iterator);
+    if (result == 0 && PyErr_Occurred()) {
+        result = -1;
+    }
+    if (result == 0 && parsed->count == 0) {
+        PyErr_Format(PyExc_ValueError, "no patterns given; %s",
+                     PYAUDIT_PATTERNS_ALLOWED);
+        result = -1;
+    }
+    return result;
+}
+
+/* The items as written (str), and as parsed: (excluded, kind, text). */
+static PyObject *
+items_of(const pyaudit_patterns *patterns)
+{
+    PyObject *items = PyTuple_New((Py_ssize_t)patterns->count);
+    for (size_t i = 0; i < patterns->count && items != NULL; i++) {
+        PyObject *item = PyUnicode_DecodeUTF8(
+            patterns->items[i].item,
+            (Py_ssize_t)strlen(patterns->items[i].item), "surrogateescape");
+        if (item == NULL) {
+            Py_CLEAR(items);
+            break;
+        }
+        PyTuple_SET_ITEM(items, (Py_ssize_t)i, item);
+    }
+    return items;
+}
+
+static PyObject *
+parsed_of(const pyaudit_patterns *patterns)
+{
+    static const char *const kinds[] = {
+        [PYAUDIT_MATCH_EXACT] = "exact",
+        [PYAUDIT_MATCH_PREFIX] = "prefix",
+        [PYAUDIT_MATCH_ALL] = "all",
+    };
+    PyObject *parsed = PyTuple_New((Py_ssize_t)patterns->count);
+    for (size_t i = 0; i < patterns->count && parsed != NULL; i++) {
+        const pyaudit_pattern *p = &patterns->items[i];
+        PyObject *entry = Py_BuildValue("(Nss#)", PyBool_FromLong(p->excluded),
+                                        kinds[p->kind], p->text,
+                                        (Py_ssize_t)p->len);
+        if (entry == NULL) {
+            Py_CLEAR(parsed);
+            break;
+        }
+        PyTuple_SET_ITEM(parsed, (Py_ssize_t)i, entry);
+    }
+    return parsed;
 }
 
 /* ---- Filter ----------------------------------------------------------- */
 
 typedef struct {
     PyObject_HEAD
-    pyaudit_table *table;       /* owned; lists only this filter's sub */
+    pyaudit_table *table;       /* a reference; lists only sub */
+    pyaudit_sub *sub;           /* a reference: the table's one sub */
+    PyObject *items;            /* owned: the items, a tuple of str */
 } FilterObject;
 
 static PyObject *
 filter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *items;
-    static char *kwlist[] = {"items", NULL};
+    PyObject *patterns;
+    static char *kwlist[] = {"patterns", NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Filter", kwlist,
-                                     &items)) {
+                                     &patterns)) {
         return NULL;
     }
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER);
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER, NULL);
     if (sub == NULL) {
         return PyErr_NoMemory();
     }
-    if (patterns_from_items(&sub->patterns, items) < 0) {
-        pyaudit_sub_decref(sub);
-        return NULL;
+    FilterObject *self = NULL;
+    if (parse_patterns(&sub->patterns, patterns) == 0) {
+        self = (FilterObject *)type->tp_alloc(type, 0);
     }
-    pyaudit_table *table = pyaudit_table_compile(&sub, 1);
-    pyaudit_sub_decref(sub);    /* the table holds its own reference */
-    if (table == NULL) {
-        return PyErr_NoMemory();
+    if (self != NULL) {
+        self->sub = sub;
+        self->items = items_of(&sub->patterns);
+        self->table = pyaudit_table_compile(&self->sub, 1);
+        if (self->table == NULL || self->items == NULL) {
+            if (self->table == NULL && !PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
+            Py_CLEAR(self);
+        }
+        return (PyObject *)self;
     }
-    FilterObject *self = (FilterObject *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        pyaudit_table_decref(table);
-        return NULL;
-    }
-    self->table = table;
-    return (PyObject *)self;
+    pyaudit_sub_decref(sub);
+    return NULL;
 }
 
 static void
@@ -98,6 +251,10 @@ filter_dealloc(FilterObject *self)
     if (self->table != NULL) {
         pyaudit_table_decref(self->table);
     }
+    if (self->sub != NULL) {
+        pyaudit_sub_decref(self->sub);
+    }
+    Py_XDECREF(self->items);
     type->tp_free((PyObject *)self);
     Py_DECREF(type);
 }
@@ -113,11 +270,14 @@ filter_matches(FilterObject *self, PyObject *name)
     Py_ssize_t size;
     const char *utf8 = PyUnicode_AsUTF8AndSize(name, &size);
     if (utf8 == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "event name %R cannot be encoded as "
+                     "UTF-8; no event can have that name", name);
         return NULL;
     }
     if (memchr(utf8, '\0', (size_t)size) != NULL) {
-        PyErr_SetString(PyExc_ValueError,
-                        "event name contains a NUL character");
+        PyErr_Format(PyExc_ValueError, "event name %R contains a NUL "
+                     "character; no event can have that name", name);
         return NULL;
     }
     uint32_t hash;
@@ -127,17 +287,31 @@ filter_matches(FilterObject *self, PyObject *name)
         && pyaudit_table_lookup(self->table, utf8, &hash, &len) != NULL);
 }
 
+static PyObject *
+filter_get_items(FilterObject *self, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(self->items);
+}
+
 static PyMethodDef filter_methods[] = {
     {"matches", (PyCFunction)filter_matches, METH_O,
      "matches(name) -> bool: whether an event of that name matches."},
     {NULL, NULL, 0, NULL},
 };
 
+static PyGetSetDef filter_getset[] = {
+    {"items", (getter)filter_get_items, NULL, "The items, as written.",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyType_Slot filter_slots[] = {
     {Py_tp_new, filter_new},
     {Py_tp_dealloc, filter_dealloc},
     {Py_tp_methods, filter_methods},
-    {Py_tp_doc, "Filter(items): a compiled tuple of pattern items."},
+    {Py_tp_getset, filter_getset},
+    {Py_tp_doc, "Filter(patterns): a compiled pattern list."},
     {0, NULL},
 };
 
@@ -152,18 +326,57 @@ static PyType_Spec filter_spec = {
 
 typedef struct {
     PyObject_HEAD
-    pyaudit_sub *sub;           /* owned reference */
+    pyaudit_sub *sub;           /* a reference */
+    PyObject *items;            /* owned: the items, a tuple of str */
 } HandleObject;
+
+/* The records of a closed recorder are the handle's to release: nothing
+ * else can drain them. */
+static void
+release_closed_records(HandleObject *self)
+{
+    if (self->sub != NULL && self->sub->ring != NULL
+        && !pyaudit_sub_active(self->sub)) {
+        pyaudit_ring_clear(self->sub->ring);
+    }
+}
+
+static int
+handle_traverse(HandleObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->items);
+    /* Recorded events can refer back to their recorder: let the collector
+     * see them.  A watch callback is the core's while the subscription is
+     * live (it stays live without its handle), so it is not visited. */
+    if (self->sub != NULL && self->sub->ring != NULL) {
+        return pyaudit_ring_traverse(self->sub->ring, visit, arg);
+    }
+    return 0;
+}
+
+static int
+handle_clear(HandleObject *self)
+{
+    /* An unreachable handle can never drain: its records may go. */
+    if (self->sub != NULL && self->sub->ring != NULL) {
+        pyaudit_ring_clear(self->sub->ring);
+    }
+    return 0;
+}
 
 static void
 handle_dealloc(HandleObject *self)
 {
     /* Dropping the handle does not close the subscription: the core keeps
-     * it live until close() is called. */
+     * it live until it is closed. */
     PyTypeObject *type = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    release_closed_records(self);
     if (self->sub != NULL) {
         pyaudit_sub_decref(self->sub);
     }
+    Py_XDECREF(self->items);
     type->tp_free((PyObject *)self);
     Py_DECREF(type);
 }
@@ -173,30 +386,49 @@ handle_close(HandleObject *self, PyObject *unused)
 {
     (void)unused;
     pyaudit_core_remove(self->sub);
+    /* Releasing the callback can run any Python code, which is safe now
+     * that the core no longer delivers to it. */
+    pyaudit_sub_release_callable(self->sub);
+    if (self->sub->home != NULL) {
+        pyaudit_home_close_if_unused(self->sub->home);
+    }
     Py_RETURN_NONE;
+}
+
+static pyaudit_ring *
+ring_of(HandleObject *self, const char *what)
+{
+    if (self->sub->ring == NULL) {
+        PyErr_Format(PyExc_TypeError, "only record subscriptions %s", what);
+    }
+    return self->sub->ring;
 }
 
 static PyObject *
 handle_drain(HandleObject *self, PyObject *unused)
 {
     (void)unused;
-    if (self->sub->ring == NULL) {
-        PyErr_SetString(PyExc_TypeError, "only record subscriptions drain");
+    pyaudit_ring *ring = ring_of(self, "drain");
+    if (ring == NULL) {
         return NULL;
     }
-    return pyaudit_ring_drain(self->sub->ring);
+    pyaudit_home *home = self->sub->home;
+    if (home == NULL || home->event_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "pyaudit's Event type is not set: import pyaudit, "
+                        "not only pyaudit._pyaudit");
+        return NULL;
+    }
+    return pyaudit_ring_drain(ring, home->event_type);
 }
 
 static PyObject *
-handle_clear(HandleObject *self, PyObject *unused)
+handle_clear_records(HandleObject *self, PyObject *unused)
 {
     (void)unused;
-    if (self->sub->ring == NULL) {
-        PyErr_SetString(PyExc_TypeError, "only record subscriptions clear");
-        return NULL;
-    }
-    Py_ssize_t cleared = pyaudit_ring_clear(self->sub->ring);
-    return cleared < 0 ? NULL : PyLong_FromSsize_t(cleared);
+    pyaudit_ring *ring = ring_of(self, "clear");
+    return ring == NULL ? NULL
+           : PyLong_FromSize_t(pyaudit_ring_clear(ring));
 }
 
 static PyObject *
@@ -214,7 +446,7 @@ static PyObject *
 handle_get_active(HandleObject *self, void *closure)
 {
     (void)closure;
-    return PyBool_FromLong(self->sub->active);
+    return PyBool_FromLong(pyaudit_sub_active(self->sub));
 }
 
 static PyObject *
@@ -229,7 +461,7 @@ handle_get_dropped(HandleObject *self, void *closure)
 {
     (void)closure;
     pyaudit_ring *ring = self->sub->ring;
-    return PyLong_FromUnsignedLongLong(ring ? ring->dropped : 0);
+    return PyLong_FromUnsignedLongLong(ring ? pyaudit_ring_dropped(ring) : 0);
 }
 
 static PyObject *
@@ -240,12 +472,26 @@ handle_get_capacity(HandleObject *self, void *closure)
     return PyLong_FromSize_t(ring ? ring->capacity : 0);
 }
 
+static PyObject *
+handle_get_items(HandleObject *self, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(self->items);
+}
+
+static PyObject *
+handle_get_parsed(HandleObject *self, void *closure)
+{
+    (void)closure;
+    return parsed_of(&self->sub->patterns);
+}
+
 static PyMethodDef handle_methods[] = {
     {"close", (PyCFunction)handle_close, METH_NOARGS,
      "Stop delivery; idempotent."},
     {"drain", (PyCFunction)handle_drain, METH_NOARGS,
-     "Recorded events as (name, args, time_ns, thread_id), oldest first."},
-    {"clear", (PyCFunction)handle_clear, METH_NOARGS,
+     "Recorded events as pyaudit.Event objects, oldest first."},
+    {"clear", (PyCFunction)handle_clear_records, METH_NOARGS,
      "Discard the recorded events; returns how many."},
     {"counts", (PyCFunction)handle_counts, METH_NOARGS,
      "A dict of event name to count."},
@@ -257,6 +503,9 @@ static PyGetSetDef handle_getset[] = {
     {"id", (getter)handle_get_id, NULL, NULL, NULL},
     {"dropped", (getter)handle_get_dropped, NULL, NULL, NULL},
     {"capacity", (getter)handle_get_capacity, NULL, NULL, NULL},
+    {"items", (getter)handle_get_items, NULL, NULL, NULL},
+    {"parsed", (getter)handle_get_parsed, NULL,
+     "The items as (excluded, kind, text) tuples.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -274,6 +523,8 @@ handle_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 static PyType_Slot handle_slots[] = {
     {Py_tp_new, handle_new},
     {Py_tp_dealloc, handle_dealloc},
+    {Py_tp_traverse, handle_traverse},
+    {Py_tp_clear, handle_clear},
     {Py_tp_methods, handle_methods},
     {Py_tp_getset, handle_getset},
     {Py_tp_doc, "One subscription in the native core."},
@@ -283,159 +534,218 @@ static PyType_Slot handle_slots[] = {
 static PyType_Spec handle_spec = {
     .name = "pyaudit._pyaudit.Handle",
     .basicsize = sizeof(HandleObject),
-    .flags = Py_TPFLAGS_DEFAULT,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .slots = handle_slots,
 };
 
-/* ---- module functions --------------------------------------------------- */
+/* ---- subscribing -------------------------------------------------------- */
 
 static int
-kind_from_name(const char *name, pyaudit_kind *kind)
+kind_from_name(PyObject *name, pyaudit_kind *kind)
 {
-    static const pyaudit_kind python_kinds[] = {
-        PYAUDIT_KIND_WATCH, PYAUDIT_KIND_RECORD, PYAUDIT_KIND_COUNT,
-        PYAUDIT_KIND_DENY,
-    };
-    for (size_t i = 0; i < sizeof(python_kinds) / sizeof(*python_kinds);
-         i++) {
-        if (strcmp(name, pyaudit_kind_names[python_kinds[i]]) == 0) {
-            *kind = python_kinds[i];
+    const char *text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+    for (int k = 0; text != NULL && k < PYAUDIT_KIND_LIMIT; k++) {
+        if (pyaudit_kinds[k].from_python
+            && strcmp(text, pyaudit_kinds[k].name) == 0) {
+            *kind = (pyaudit_kind)k;
             return 0;
         }
     }
-    PyErr_Format(PyExc_ValueError,
-                 "kind must be 'watch', 'record', 'count' or 'deny', not '%s'",
-                 name);
+    PyErr_Clear();
+    PyErr_Format(PyExc_ValueError, "no subscription kind %R", name);
     return -1;
+}
+
+/* interpreters="own" or "all": the audience. */
+static int
+audience_from(PyObject *value, pyaudit_kind kind, pyaudit_audience *out)
+{
+    const char *text = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value)
+                                              : NULL;
+    if (text != NULL && strcmp(text, "own") == 0) {
+        *out = PYAUDIT_AUDIENCE_OWN;
+        return 0;
+    }
+    if (text != NULL && strcmp(text, "all") == 0) {
+        if (!pyaudit_kinds[kind].may_be_all) {
+            PyErr_Format(PyExc_ValueError,
+                         "interpreters='all' is for count, record and deny, "
+                         "not %s: a callback belongs to the interpreter "
+                         "that made it", pyaudit_kinds[kind].name);
+            return -1;
+        }
+        *out = PYAUDIT_AUDIENCE_ALL;
+        return 0;
+    }
+    PyErr_Clear();
+    PyErr_Format(PyExc_ValueError,
+                 "interpreters must be 'own' or 'all', not %R", value);
+    return -1;
+}
+
+/* An int argument that is not a bool, within [low, high]. */
+static int
+bounded_int(PyObject *value, const char *what, Py_ssize_t low,
+            Py_ssize_t high, Py_ssize_t *out)
+{
+    if (PyBool_Check(value) || !PyLong_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an int, not %s", what,
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long number = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow || number < low || number > high) {
+        PyErr_Format(PyExc_ValueError, "%s must be between %zd and %zd, "
+                     "not %S", what, low, high, value);
+        return -1;
+    }
+    *out = (Py_ssize_t)number;
+    return 0;
 }
 
 /* Give a new sub what its kind needs from arg.  0, or -1 with an error. */
 static int
-attach_sink(pyaudit_sub *sub, PyObject *arg)
+attach(pyaudit_sub *sub, PyObject *arg, Py_ssize_t stack)
 {
+    if (stack != 0 && sub->kind != PYAUDIT_KIND_RECORD) {
+        PyErr_SetString(PyExc_ValueError,
+                        "stack= is for record subscriptions");
+        return -1;
+    }
     switch (sub->kind) {
     case PYAUDIT_KIND_WATCH:
-    case PYAUDIT_KIND_DENY:
         if (!PyCallable_Check(arg)) {
-            PyErr_SetString(PyExc_TypeError,
-                            "watch needs a callback and deny an exception "
-                            "class");
+            PyErr_Format(PyExc_TypeError, "callback must be callable, not "
+                         "%s", Py_TYPE(arg)->tp_name);
             return -1;
         }
         sub->callable = Py_NewRef(arg);
         return 0;
     case PYAUDIT_KIND_RECORD: {
-        Py_ssize_t capacity = PyLong_AsSsize_t(arg);
-        if (capacity == -1 && PyErr_Occurred()) {
+        Py_ssize_t capacity;
+        if (bounded_int(arg, "capacity", 1, MAX_CAPACITY, &capacity) < 0) {
             return -1;
         }
-        if (capacity < 1) {
-            PyErr_SetString(PyExc_ValueError, "capacity must be at least 1");
-            return -1;
-        }
-        sub->ring = pyaudit_ring_new((size_t)capacity);
+        sub->ring = pyaudit_ring_new((size_t)capacity, (int)stack);
         return sub->ring == NULL ? -1 : 0;
     }
     case PYAUDIT_KIND_COUNT:
         sub->counts = pyaudit_counts_new();
-        if (sub->counts == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        return 0;
+        return sub->counts == NULL ? -1 : 0;
     default:
         return 0;
     }
 }
 
 static PyObject *
-module_subscribe(PyObject *module, PyObject *args)
+module_subscribe(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    const char *kind_name;
-    PyObject *items, *arg;
-    pyaudit_kind kind;
-    if (!PyArg_ParseTuple(args, "sOO:subscribe", &kind_name, &items, &arg)
-        || kind_from_name(kind_name, &kind) < 0) {
+    static char *kwlist[] = {"kind", "patterns", "arg", "interpreters",
+                             "scope", "stack", NULL};
+    PyObject *kind_name, *patterns, *arg = Py_None, *interpreters = NULL;
+    PyObject *scope = Py_None, *stack_obj = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O$OOO:subscribe",
+                                     kwlist, &kind_name, &patterns, &arg,
+                                     &interpreters, &scope, &stack_obj)) {
         return NULL;
     }
-    pyaudit_state *state = get_state(module);
-    pyaudit_sub *sub = pyaudit_sub_new(kind);
+    module_state *state = get_state(module);
+    pyaudit_kind kind;
+    pyaudit_audience audience = PYAUDIT_AUDIENCE_OWN;
+    Py_ssize_t stack = 0;
+    if (kind_from_name(kind_name, &kind) < 0
+        || (interpreters != NULL
+            && audience_from(interpreters, kind, &audience) < 0)
+        || (stack_obj != NULL
+            && bounded_int(stack_obj, "stack", 0, PYAUDIT_MAX_STACK,
+                           &stack) < 0)) {
+        return NULL;
+    }
+    if (scope != Py_None && audience != PYAUDIT_AUDIENCE_OWN) {
+        PyErr_SetString(PyExc_ValueError,
+                        "scoped=True and interpreters='all' do not go "
+                        "together: a scope is a context of one "
+                        "interpreter");
+        return NULL;
+    }
+    pyaudit_sub *sub = pyaudit_sub_new(kind, state->home);
     if (sub == NULL) {
-        return PyErr_NoMemory();
+        return raise_core_error(state);
     }
-    sub->interp = PyInterpreterState_Get();
-    sub->state = state;
+    sub->audience = audience;
     HandleObject *handle = NULL;
-    if (patterns_from_items(&sub->patterns, items) < 0
-        || attach_sink(sub, arg) < 0) {
-        goto fail;
-    }
-    if (pyaudit_core_install() < 0) {
+    if (parse_patterns(&sub->patterns, patterns) < 0
+        || attach(sub, arg, stack) < 0) {
         if (!PyErr_Occurred()) {
-            PyErr_SetString(state->install_error, pyaudit_error_message());
+            raise_core_error(state);
         }
         goto fail;
     }
-    handle = PyObject_New(HandleObject,
-                          (PyTypeObject *)state->handle_type);
+    if (scope != Py_None) {
+        sub->scope = Py_NewRef(scope);
+    }
+    if (pyaudit_core_install() < 0) {
+        if (!PyErr_Occurred()) {
+            raise_core_error(state);
+        }
+        goto fail;
+    }
+    handle = PyObject_GC_New(HandleObject,
+                             (PyTypeObject *)state->handle_type);
     if (handle == NULL) {
         goto fail;
     }
+    handle->items = items_of(&sub->patterns);
     handle->sub = sub;          /* the handle takes our reference */
-    if (pyaudit_core_add(sub) < 0) {
+    if (handle->items == NULL) {
         Py_DECREF(handle);
-        return PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject_GC_Track(handle);
+    if (pyaudit_core_add(sub) < 0) {
+        pyaudit_sub_release_python(sub);
+        Py_DECREF(handle);
+        return raise_core_error(state);
     }
     return (PyObject *)handle;
 
 fail:
+    pyaudit_sub_release_python(sub);
     pyaudit_sub_decref(sub);
     return NULL;
 }
 
-/* One (id, kind, items) tuple for sub, or NULL with an exception set. */
+/* ---- listing ---------------------------------------------------------- */
+
+/* One (id, kind, items, interpreters) tuple for sub. */
 static PyObject *
 describe_sub(const pyaudit_sub *sub)
 {
-    PyObject *items = PyTuple_New((Py_ssize_t)sub->patterns.count);
+    static const char *const audiences[] = {
+        [PYAUDIT_AUDIENCE_OWN] = "own",
+        [PYAUDIT_AUDIENCE_MAIN] = "main",
+        [PYAUDIT_AUDIENCE_ALL] = "all",
+    };
+    PyObject *items = items_of(&sub->patterns);
     if (items == NULL) {
         return NULL;
     }
-    for (size_t i = 0; i < sub->patterns.count; i++) {
-        PyObject *item = PyUnicode_FromString(sub->patterns.items[i].item);
-        if (item == NULL) {
-            Py_DECREF(items);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(items, (Py_ssize_t)i, item);
-    }
-    return Py_BuildValue("(lsN)", sub->id, pyaudit_kind_names[sub->kind],
-                         items);
+    return Py_BuildValue("(lsNs)", sub->id, pyaudit_kinds[sub->kind].name,
+                         items, audiences[sub->audience]);
 }
 
 static PyObject *
 module_subscriptions(PyObject *module, PyObject *unused)
 {
-    (void)module;
     (void)unused;
-    /* Take a reference on each live sub first: making the Python objects
-     * can run the garbage collector, and a finalizer can close (and so
-     * free) a subscription while the list is walked. */
-    size_t n = 0;
-    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
-        n += sub->kind != PYAUDIT_KIND_INTERNAL;
-    }
-    pyaudit_sub **subs = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
+    size_t n;
+    pyaudit_sub **subs = pyaudit_core_snapshot(&n);
     if (subs == NULL) {
-        return PyErr_NoMemory();
+        return raise_core_error(get_state(module));
     }
-    size_t at = 0;
-    for (pyaudit_sub *sub = pyaudit_core.live; sub; sub = sub->next) {
-        if (sub->kind != PYAUDIT_KIND_INTERNAL) {
-            pyaudit_sub_incref(sub);
-            subs[at++] = sub;
-        }
-    }
+    /* Making the Python objects can run the garbage collector, whose
+     * finalizers may close subscriptions: the snapshot holds references. */
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; i < n && list != NULL; i++) {
         PyObject *entry = describe_sub(subs[i]);
@@ -452,62 +762,143 @@ module_subscriptions(PyObject *module, PyObject *unused)
     return list;
 }
 
+/* ---- the package's types, and C sinks made from Python ------------------ */
+
 static PyObject *
-module_install_noop_hook(PyObject *module, PyObject *unused)
+module_set_types(PyObject *module, PyObject *args)
 {
-    (void)module;
-    (void)unused;
-    if (PySys_AddAuditHook(pyaudit_noop_hook, NULL) < 0) {
+    PyObject *event_type, *denied_type, *scope_var;
+    if (!PyArg_ParseTuple(args, "O!O!O:_set_types", &PyType_Type,
+                          &event_type, &PyType_Type, &denied_type,
+                          &scope_var)) {
         return NULL;
     }
+    if (!PyType_IsSubtype((PyTypeObject *)event_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "the Event type must be a tuple "
+                        "subclass");
+        return NULL;
+    }
+    pyaudit_home_set_types(get_state(module)->home, event_type, denied_type,
+                           scope_var);
     Py_RETURN_NONE;
 }
 
 static PyObject *
-module_install_retain_hook(PyObject *module, PyObject *arg)
+module_subscribe_sink(PyObject *module, PyObject *args)
 {
-    (void)module;
-    Py_ssize_t capacity = PyLong_AsSsize_t(arg);
-    if ((capacity == -1 && PyErr_Occurred())
-        || pyaudit_retain_hook_reserve(capacity) < 0
-        || PySys_AddAuditHook(pyaudit_retain_hook, NULL) < 0) {
+    PyObject *patterns, *keepalive, *interpreters;
+    unsigned long long address, userdata;
+    if (!PyArg_ParseTuple(args, "OKKOO:_subscribe_sink", &patterns, &address,
+                          &userdata, &keepalive, &interpreters)) {
         return NULL;
     }
-    Py_RETURN_NONE;
+    module_state *state = get_state(module);
+    pyaudit_audience audience;
+    if (audience_from(interpreters, PYAUDIT_KIND_SINK, &audience) < 0) {
+        return NULL;
+    }
+    if (address == 0) {
+        PyErr_SetString(PyExc_ValueError, "the sink is a NULL function");
+        return NULL;
+    }
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, state->home);
+    if (sub == NULL) {
+        return raise_core_error(state);
+    }
+    sub->audience = audience;
+    sub->sink = (pyaudit_sink_fn)(uintptr_t)address;
+    sub->userdata = (void *)(uintptr_t)userdata;
+    sub->keepalive = Py_NewRef(keepalive);
+    long id = -1;
+    if (parse_patterns(&sub->patterns, patterns) == 0) {
+        if (pyaudit_core_install() < 0 || pyaudit_core_add(sub) < 0) {
+            if (!PyErr_Occurred()) {
+                raise_core_error(state);
+            }
+        }
+        else {
+            id = sub->id;
+        }
+    }
+    if (id < 0) {
+        pyaudit_sub_release_python(sub);
+    }
+    pyaudit_sub_decref(sub);        /* the core keeps it live */
+    return id < 0 ? NULL : PyLong_FromLong(id);
 }
 
 static PyObject *
-module_release_retained(PyObject *module, PyObject *unused)
+module_unsubscribe_sink(PyObject *module, PyObject *arg)
 {
-    (void)module;
-    (void)unused;
-    pyaudit_retain_hook_release();
+    long id = PyLong_AsLong(arg);
+    if (id == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    pyaudit_sub *sub = pyaudit_core_find_sink(id);
+    if (sub == NULL) {
+        PyErr_Format(PyExc_ValueError, "no live C subscription has id %ld",
+                     id);
+        return NULL;
+    }
+    pyaudit_core_remove(sub);
+    if (sub->home == get_state(module)->home) {
+        pyaudit_sub_release_callable(sub);
+    }
+    pyaudit_sub_decref(sub);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef module_methods[] = {
-    {"_release_retained", module_release_retained, METH_NOARGS,
-     "Release what the retain hook kept (benchmarks only)."},
-    {"_install_noop_hook", module_install_noop_hook, METH_NOARGS,
-     "Add a native hook that does nothing, for benchmarks only: it is the "
-     "floor pyaudit is measured against.  It can never be removed."},
-    {"_install_retain_hook", module_install_retain_hook, METH_O,
-     "_install_retain_hook(capacity): add a native hook that only keeps a "
-     "reference to each args tuple, for benchmarks only: the floor for "
-     "recording.  It can never be removed."},
-    {"subscribe", module_subscribe, METH_VARARGS,
-     "subscribe(kind, items, arg) -> Handle"},
+    {"subscribe", (PyCFunction)(void (*)(void))module_subscribe,
+     METH_VARARGS | METH_KEYWORDS,
+     "subscribe(kind, patterns, arg=None, *, interpreters='own', "
+     "scope=None, stack=0) -> Handle"},
     {"subscriptions", module_subscriptions, METH_NOARGS,
-     "[(id, kind, items), ...] for every live subscription, oldest first."},
+     "[(id, kind, items, interpreters), ...] for every live subscription, "
+     "oldest first."},
+    {"_set_types", module_set_types, METH_VARARGS,
+     "_set_types(Event, Denied, scope_var): what the core builds, raises "
+     "and reads in this interpreter."},
+    {"_subscribe_sink", module_subscribe_sink, METH_VARARGS,
+     "_subscribe_sink(patterns, address, userdata, keepalive, "
+     "interpreters) -> id: a C sink kept alive with keepalive, closed "
+     "when this interpreter ends."},
+    {"_unsubscribe_sink", module_unsubscribe_sink, METH_O,
+     "_unsubscribe_sink(id): close a sink made by _subscribe_sink."},
     {NULL, NULL, 0, NULL},
 };
 
 /* ---- module life cycle ------------------------------------------------ */
 
+static PyObject *
+python_kinds(void)
+{
+    PyObject *kinds = PyList_New(0);
+    for (int k = 0; kinds != NULL && k < PYAUDIT_KIND_LIMIT; k++) {
+        if (!pyaudit_kinds[k].from_python) {
+            continue;
+        }
+        PyObject *name = PyUnicode_FromString(pyaudit_kinds[k].name);
+        if (name == NULL || PyList_Append(kinds, name) < 0) {
+            Py_CLEAR(kinds);
+        }
+        Py_XDECREF(name);
+    }
+    PyObject *tuple = kinds != NULL ? PyList_AsTuple(kinds) : NULL;
+    Py_XDECREF(kinds);
+    return tuple;
+}
+
 static int
 module_exec(PyObject *module)
 {
-    pyaudit_state *state = get_state(module);
+    module_state *state = get_state(module);
+    pyaudit_core_init();
+    state->home = pyaudit_home_acquire_for_module();
+    if (state->home == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     PyObject *errors = PyImport_ImportModule("pyaudit._errors");
     if (errors == NULL) {
         return -1;
@@ -527,12 +918,16 @@ module_exec(PyObject *module)
         Py_DECREF(state->filter_type);
         return -1;
     }
-    if (PyModule_AddStringConstant(module, "backend", "native") < 0) {
+    PyObject *kinds = python_kinds();
+    if (kinds == NULL || PyModule_AddObject(module, "KINDS", kinds) < 0) {
+        Py_XDECREF(kinds);
         return -1;
     }
-    /* CPython imports this module only where the GIL is the main one. */
-    if (pyaudit_core_allow_interpreter(PyInterpreterState_Get()) < 0) {
-        PyErr_SetString(PyExc_ImportError, pyaudit_error_message());
+    if (PyModule_AddIntConstant(module, "MAX_CAPACITY",
+                                (long)MAX_CAPACITY) < 0
+        || PyModule_AddIntConstant(module, "MAX_STACK",
+                                   PYAUDIT_MAX_STACK) < 0
+        || PyModule_AddStringConstant(module, "backend", "native") < 0) {
         return -1;
     }
     return 0;
@@ -541,7 +936,7 @@ module_exec(PyObject *module)
 static int
 module_traverse(PyObject *module, visitproc visit, void *arg)
 {
-    pyaudit_state *state = get_state(module);
+    module_state *state = get_state(module);
     Py_VISIT(state->filter_type);
     Py_VISIT(state->handle_type);
     Py_VISIT(state->install_error);
@@ -551,7 +946,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
 static int
 module_clear(PyObject *module)
 {
-    pyaudit_state *state = get_state(module);
+    module_state *state = get_state(module);
     Py_CLEAR(state->filter_type);
     Py_CLEAR(state->handle_type);
     Py_CLEAR(state->install_error);
@@ -561,15 +956,15 @@ module_clear(PyObject *module)
 static void
 module_free(void *module)
 {
-    pyaudit_state *state = get_state((PyObject *)module);
-    /* This interpreter's subscriptions hold its objects: close them before
-     * those objects go. */
-    pyaudit_core_remove_state(state);
-    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
-        pyaudit_core_forget_interpreter(PyInterpreterState_Get());
-    }
-    pyaudit_names_clear(&state->names);
+    module_state *state = get_state((PyObject *)module);
     module_clear((PyObject *)module);
+    /* Subscriptions do not depend on this module object: they stay live
+     * (a re-imported pyaudit lists them) until closed or until the
+     * interpreter ends. */
+    if (state->home != NULL) {
+        pyaudit_home_module_gone(state->home);
+        state->home = NULL;
+    }
 }
 
 static PyModuleDef_Slot module_slots[] = {
@@ -583,7 +978,7 @@ static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "pyaudit._pyaudit",
     .m_doc = "pyaudit's native core: one filtered audit hook.",
-    .m_size = sizeof(pyaudit_state),
+    .m_size = sizeof(module_state),
     .m_methods = module_methods,
     .m_slots = module_slots,
     .m_traverse = module_traverse,

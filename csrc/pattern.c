@@ -2,14 +2,36 @@
 #include "pattern.h"
 #include "error.h"
 
+/* pattern.c is pure C (the fuzzer builds it alone): its own TLS word. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYAUDIT_PATTERN_THREAD_LOCAL __thread
+#else
+#  define PYAUDIT_PATTERN_THREAD_LOCAL _Thread_local
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ALLOWED \
-    "allowed: an exact name ('open'), a prefix ending in '.*' " \
-    "('socket.*'), '*' for every event, or '!' before one of these " \
-    "to exclude it"
+#define ALLOWED PYAUDIT_PATTERNS_ALLOWED
+
+static PYAUDIT_PATTERN_THREAD_LOCAL pyaudit_pattern_failure last_failure;
+
+const pyaudit_pattern_failure *
+pyaudit_patterns_last_failure(void)
+{
+    return &last_failure;
+}
+
+static void
+note_failure(const char *problem, const char *item, size_t len,
+             int whole_list)
+{
+    last_failure.problem = problem;
+    last_failure.item = item;
+    last_failure.len = len;
+    last_failure.whole_list = whole_list;
+}
 
 #define SHOWN_LIMIT 200
 
@@ -127,6 +149,8 @@ shown_length(const char *s, size_t len)
 static int
 fail_not_utf8(const char *item, size_t len)
 {
+    note_failure("is not valid UTF-8, so no event can have that name",
+                 item, len, 0);
     char shown[4 * 64 + 1];
     size_t at = 0;
     for (size_t i = 0; i < len && i < 64; i++) {
@@ -149,6 +173,7 @@ fail_not_utf8(const char *item, size_t len)
 static int
 fail(const char *what, const char *item, size_t len)
 {
+    note_failure(what, item, len, 0);
     int shown = shown_length(item, len);
     return pyaudit_error(PYAUDIT_ERR_VALUE, "pattern '%.*s%s' %s; " ALLOWED,
                          shown, item, (size_t)shown < len ? "..." : "", what);
@@ -227,17 +252,18 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
 }
 
 int
-pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list)
+pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
+                       size_t list_len)
 {
-    size_t list_len = strlen(list);
+    const char *list_end = list + list_len;
     if (!valid_utf8((const unsigned char *)list, list_len)) {
         return fail_not_utf8(list, list_len);
     }
     const char *start = list;
     for (;;) {
-        const char *end = strchr(start, ',');
+        const char *end = memchr(start, ',', (size_t)(list_end - start));
         const char *first = start;
-        const char *stop = end != NULL ? end : start + strlen(start);
+        const char *stop = end != NULL ? end : list_end;
         /* Strip what Python's str.strip() strips. */
         size_t space;
         while (first < stop
@@ -249,6 +275,7 @@ pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list)
             stop -= space;
         }
         if (first == stop) {
+            note_failure("empty", list, list_len, 1);
             int shown = shown_length(list, list_len);
             return pyaudit_error(PYAUDIT_ERR_VALUE,
                                  "empty pattern in '%.*s%s'; " ALLOWED, shown,
@@ -263,6 +290,17 @@ pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list)
         }
         start = end + 1;
     }
+}
+
+int
+pyaudit_patterns_add_list_item(pyaudit_patterns *patterns, const char *item,
+                               size_t len)
+{
+    if (memchr(item, ',', len) != NULL) {
+        return fail("contains a comma; give one pattern per list item, or "
+                    "pass 'a,b' as one str", item, len);
+    }
+    return pyaudit_patterns_add(patterns, item, len);
 }
 
 void

@@ -44,8 +44,34 @@ typedef enum {
 int pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
                          size_t len);
 
-/* Split a comma-separated list, strip each item and add it. */
-int pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list);
+/* The same for one item of a list: a comma in it is an error too (a list
+ * gives one item per element). */
+int pyaudit_patterns_add_list_item(pyaudit_patterns *patterns,
+                                   const char *item, size_t len);
+
+/* What was wrong with the last pattern rejected on this thread, for front
+ * ends that show the offending text their own way (the Python module
+ * shows its repr()).  item/len: the item, or the whole list when
+ * whole_list is set ("empty pattern in ..."). */
+typedef struct {
+    const char *problem;    /* e.g. "has surrounding whitespace" */
+    const char *item;       /* borrowed from the caller's input */
+    size_t len;
+    int whole_list;
+} pyaudit_pattern_failure;
+
+const pyaudit_pattern_failure *pyaudit_patterns_last_failure(void);
+
+/* The end of every pattern error message: what is allowed. */
+#define PYAUDIT_PATTERNS_ALLOWED \
+    "allowed: an exact name ('open'), a prefix ending in '.*' " \
+    "('socket.*'), '*' for every event, or '!' before one of these " \
+    "to exclude it"
+
+/* Split a comma-separated list of len bytes, strip each item and add it
+ * (a NUL in it is an error of the item it is in). */
+int pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
+                           size_t len);
 
 void pyaudit_patterns_clear(pyaudit_patterns *patterns);
 

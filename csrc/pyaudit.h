@@ -7,7 +7,8 @@
  * Every function returns -1 on failure; pyaudit_last_error() then says why
  * (per thread).  They never need a Python exception, so they can be called
  * before Py_Initialize().  Once Python runs they may be called from any
- * thread: they take the GIL if the calling thread does not hold it.
+ * thread, attached to any interpreter or to none (then installing takes
+ * the main interpreter's GIL for the call).
  */
 #ifndef PYAUDIT_H
 #define PYAUDIT_H
@@ -32,12 +33,14 @@ extern "C" {
  * Returns 0, or -1. */
 PYAUDIT_API int pyaudit_install(void);
 
-/* A sink receives each matching event with the GIL held, on the thread
- * that raised it, in every interpreter that shares the main GIL (from
- * 3.12: the main interpreter and those that imported pyaudit; events of
- * interpreters with a GIL of their own are left alone).  args is
- * borrowed.  Return 0, or -1 with a Python exception set to abort the
- * audited operation. */
+/* A sink receives each matching event on the thread that raised it, with
+ * the GIL of the event's interpreter held: by default the main
+ * interpreter's events only; with PYAUDIT_ALL_INTERPRETERS every
+ * interpreter's, and then, from 3.12, in parallel on several threads
+ * (interpreters with a GIL of their own): such a sink must be thread-safe
+ * and must not touch Python objects of one interpreter from another.
+ * args is borrowed.  Return 0, or -1 with a Python exception set to abort
+ * the audited operation. */
 typedef int (*pyaudit_sink_fn)(const char *event, PyObject *args,
                                void *userdata);
 
@@ -48,6 +51,16 @@ typedef int (*pyaudit_sink_fn)(const char *event, PyObject *args,
  * hook that cannot be installed or no memory. */
 PYAUDIT_API long pyaudit_subscribe(const char *patterns,
                                    pyaudit_sink_fn sink, void *userdata);
+
+/* Flags of pyaudit_subscribe_ex. */
+#define PYAUDIT_ALL_INTERPRETERS 1u
+
+/* pyaudit_subscribe with flags (0 or PYAUDIT_ALL_INTERPRETERS) and rules on
+ * the event's arguments (where: NULL for none). */
+PYAUDIT_API long pyaudit_subscribe_ex(const char *patterns,
+                                      const char *where,
+                                      pyaudit_sink_fn sink, void *userdata,
+                                      unsigned int flags);
 
 /* End a subscription made by pyaudit_subscribe.  Returns 0, or -1 if no
  * live C subscription has that id (for example it was removed already). */

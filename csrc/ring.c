@@ -1,106 +1,326 @@
 /* ring.c: the bounded buffer behind pyaudit.record() (see ring.h). */
 #include "ring.h"
+#include "error.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-pyaudit_ring *
-pyaudit_ring_new(size_t capacity)
+#define CHUNK_RECORDS 128
+
+struct pyaudit_chunk {
+    pyaudit_chunk *next;
+    size_t start;               /* records [start, end) are live */
+    size_t end;
+    pyaudit_frame *frames;      /* borrowed from this allocation: depth
+                                   frames per record, or NULL */
+    pyaudit_record records[CHUNK_RECORDS];
+};
+
+static pyaudit_chunk *
+chunk_new(int depth)
 {
-    size_t limit = (SIZE_MAX - sizeof(pyaudit_ring)) / sizeof(pyaudit_record);
-    if (capacity == 0 || capacity > limit) {
-        PyErr_Format(PyExc_ValueError,
-                     "capacity must be between 1 and %zu", limit);
+    size_t frames = (size_t)depth * CHUNK_RECORDS * sizeof(pyaudit_frame);
+    pyaudit_chunk *chunk = malloc(sizeof(pyaudit_chunk) + frames);
+    if (chunk == NULL) {
         return NULL;
     }
-    pyaudit_ring *ring = malloc(sizeof(pyaudit_ring)
-                                + (capacity - 1) * sizeof(pyaudit_record));
+    chunk->next = NULL;
+    chunk->start = chunk->end = 0;
+    chunk->frames = depth ? (pyaudit_frame *)(chunk + 1) : NULL;
+    return chunk;
+}
+
+pyaudit_ring *
+pyaudit_ring_new(size_t capacity, int depth)
+{
+    pyaudit_ring *ring = calloc(1, sizeof(pyaudit_ring));
     if (ring == NULL) {
-        PyErr_NoMemory();
+        pyaudit_error_nomemory();
         return NULL;
     }
     ring->capacity = capacity;
-    ring->head = 0;
-    ring->count = 0;
-    ring->dropped = 0;
+    ring->depth = depth;
     return ring;
 }
 
+/* Release what a record holds (its interpreter's GIL held). */
 static void
-release_records(pyaudit_record *records, size_t start, size_t n)
+release_record(pyaudit_record *record, pyaudit_frame *frames)
 {
-    for (size_t i = start; i < n; i++) {
-        Py_DECREF(records[i].name);
-        Py_DECREF(records[i].args);
+    Py_XDECREF(record->name);
+    Py_XDECREF(record->args);
+    pyaudit_xdata_free(record->flat);
+    if (frames != NULL && record->nframes > 0) {
+        pyaudit_frames_release(frames, record->nframes);
     }
 }
 
-/* Move every record out into a new array (free() it), oldest first, and
- * empty the ring; NULL with MemoryError set, the ring untouched.  Callers
- * take the records before making or releasing any object: either can run
- * Python code (the garbage collector, a finalizer) that raises events
- * into this same ring, or drains it. */
-static pyaudit_record *
-take_records(pyaudit_ring *ring, size_t *n)
+static void
+release_given(PyObject *name, PyObject *args, pyaudit_xdata *flat,
+              pyaudit_frame *frames, int nframes)
 {
-    *n = ring->count;
-    pyaudit_record *taken = malloc((*n ? *n : 1) * sizeof(pyaudit_record));
-    if (taken == NULL) {
-        PyErr_NoMemory();
+    (void)name;     /* borrowed: no reference was taken yet */
+    (void)args;
+    pyaudit_xdata_free(flat);
+    pyaudit_frames_release(frames, nframes);
+}
+
+int
+pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
+                  pyaudit_xdata *flat, pyaudit_frame *frames, int nframes,
+                  int64_t time_ns, unsigned long thread_id, int64_t interp_id)
+{
+    pyaudit_chunk *fresh = NULL;
+    for (;;) {
+        pyaudit_spin_lock(&ring->lock);
+        if (ring->count >= ring->capacity) {
+            ring->dropped++;
+            pyaudit_spin_unlock(&ring->lock);
+            release_given(name, args, flat, frames, nframes);
+            free(fresh);
+            return 1;
+        }
+        pyaudit_chunk *chunk = ring->tail;
+        if (chunk == NULL || chunk->end == CHUNK_RECORDS) {
+            pyaudit_chunk *next = fresh != NULL ? fresh : ring->spare;
+            if (next != NULL) {
+                if (next == fresh) {
+                    fresh = NULL;
+                }
+                else {
+                    ring->spare = NULL;
+                }
+                next->start = next->end = 0;
+                next->next = NULL;
+                if (chunk == NULL) {
+                    ring->head = next;
+                }
+                else {
+                    chunk->next = next;
+                }
+                ring->tail = chunk = next;
+            }
+        }
+        if (chunk != NULL && chunk->end < CHUNK_RECORDS) {
+            size_t at = chunk->end++;
+            pyaudit_record *record = &chunk->records[at];
+            record->name = Py_XNewRef(name);
+            record->args = Py_XNewRef(args);
+            record->flat = flat;
+            record->time_ns = time_ns;
+            record->thread_id = thread_id;
+            record->interp_id = interp_id;
+            record->nframes = ring->depth ? nframes : -1;
+            if (ring->depth) {
+                memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
+                       (size_t)nframes * sizeof(pyaudit_frame));
+            }
+            ring->count++;
+            pyaudit_spin_unlock(&ring->lock);
+            free(fresh);        /* another push linked a chunk meanwhile */
+            return 0;
+        }
+        pyaudit_spin_unlock(&ring->lock);
+        /* No room and no spare: allocate outside the lock, then retry. */
+        fresh = chunk_new(ring->depth);
+        if (fresh == NULL) {
+            pyaudit_spin_lock(&ring->lock);
+            ring->dropped++;
+            pyaudit_spin_unlock(&ring->lock);
+            release_given(name, args, flat, frames, nframes);
+            return 1;
+        }
+    }
+}
+
+/* Take the whole chain out under the lock; *count gets how many. */
+static pyaudit_chunk *
+take_all(pyaudit_ring *ring, size_t *count)
+{
+    pyaudit_spin_lock(&ring->lock);
+    pyaudit_chunk *chain = ring->head;
+    *count = ring->count;
+    ring->head = ring->tail = NULL;
+    ring->count = 0;
+    pyaudit_spin_unlock(&ring->lock);
+    return chain;
+}
+
+/* Free drained chunks, keeping one as the ring's spare. */
+static void
+recycle(pyaudit_ring *ring, pyaudit_chunk *chain)
+{
+    while (chain != NULL) {
+        pyaudit_chunk *next = chain->next;
+        pyaudit_spin_lock(&ring->lock);
+        if (ring->spare == NULL) {
+            ring->spare = chain;
+            chain = NULL;
+        }
+        pyaudit_spin_unlock(&ring->lock);
+        free(chain);
+        chain = next;
+    }
+}
+
+/* Put the records from chunk's start on (and the chunks after it) back in
+ * front of whatever the ring received meanwhile. */
+static void
+put_back(pyaudit_ring *ring, pyaudit_chunk *chunk, size_t count)
+{
+    pyaudit_chunk *last = chunk;
+    while (last->next != NULL) {
+        last = last->next;
+    }
+    pyaudit_spin_lock(&ring->lock);
+    last->next = ring->head;
+    if (ring->head == NULL) {
+        ring->tail = last;
+    }
+    ring->head = chunk;
+    ring->count += count;
+    pyaudit_spin_unlock(&ring->lock);
+}
+
+/* One event_type instance for a record, taking over its references. */
+static PyObject *
+make_event(PyObject *event_type, pyaudit_record *record,
+           pyaudit_frame *frames, PyObject *thread_id)
+{
+    PyObject *name, *args, *stack;
+    if (record->flat != NULL) {
+        if (pyaudit_xdata_unpack(record->flat, &name, &args, &stack) < 0) {
+            return NULL;
+        }
+    }
+    else {
+        stack = record->nframes < 0
+                ? Py_NewRef(Py_None)
+                : pyaudit_frames_resolve(frames, record->nframes);
+        if (stack == NULL) {
+            return NULL;
+        }
+        name = Py_NewRef(record->name);
+        args = Py_NewRef(record->args);
+    }
+    PyObject *time_ns = PyLong_FromLongLong(record->time_ns);
+    PyObject *interp_id = PyLong_FromLongLong(record->interp_id);
+    PyTypeObject *type = (PyTypeObject *)event_type;
+    PyObject *event = NULL;
+    if (time_ns != NULL && interp_id != NULL) {
+        event = type->tp_alloc(type, 6);
+    }
+    if (event == NULL) {
+        Py_DECREF(name);
+        Py_DECREF(args);
+        Py_DECREF(stack);
+        Py_XDECREF(time_ns);
+        Py_XDECREF(interp_id);
         return NULL;
     }
-    for (size_t i = 0; i < *n; i++) {
-        taken[i] = ring->records[pyaudit_ring_slot(ring, i)];
-    }
-    ring->head = 0;
-    ring->count = 0;
-    return taken;
+    PyTuple_SET_ITEM(event, 0, name);
+    PyTuple_SET_ITEM(event, 1, args);
+    PyTuple_SET_ITEM(event, 2, time_ns);
+    PyTuple_SET_ITEM(event, 3, Py_NewRef(thread_id));
+    PyTuple_SET_ITEM(event, 4, interp_id);
+    PyTuple_SET_ITEM(event, 5, stack);
+    return event;
 }
 
 PyObject *
-pyaudit_ring_drain(pyaudit_ring *ring)
+pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
 {
-    size_t n;
-    pyaudit_record *taken = take_records(ring, &n);
-    if (taken == NULL) {
-        return NULL;
-    }
-
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    size_t done = 0;
-    if (list != NULL) {
-        for (; done < n; done++) {
-            pyaudit_record *r = &taken[done];
-            /* "N" steals the name and args references from the record. */
-            PyObject *item = Py_BuildValue("(NNLk)", r->name, r->args,
-                                           (long long)r->time_ns,
-                                           r->thread_id);
-            if (item == NULL) {
-                done++;     /* Py_BuildValue released that record's refs */
+    size_t count;
+    pyaudit_chunk *chain = take_all(ring, &count);
+    PyObject *list = PyList_New((Py_ssize_t)count);
+    PyObject *thread_id = NULL;         /* the last one made */
+    unsigned long last_thread = 0;
+    size_t built = 0;
+    pyaudit_chunk *chunk = chain;
+    while (list != NULL && chunk != NULL) {
+        for (; chunk->start < chunk->end; chunk->start++) {
+            pyaudit_record *record = &chunk->records[chunk->start];
+            if (thread_id == NULL || record->thread_id != last_thread) {
+                Py_XDECREF(thread_id);
+                thread_id = PyLong_FromUnsignedLong(record->thread_id);
+                last_thread = record->thread_id;
+            }
+            pyaudit_frame *frames = chunk->frames == NULL ? NULL
+                : &chunk->frames[chunk->start * (size_t)ring->depth];
+            PyObject *event = thread_id == NULL ? NULL
+                : make_event(event_type, record, frames, thread_id);
+            if (event == NULL) {
                 Py_CLEAR(list);
                 break;
             }
-            PyList_SET_ITEM(list, (Py_ssize_t)done, item);
+            release_record(record, frames);
+            PyList_SET_ITEM(list, (Py_ssize_t)built++, event);
         }
+        if (list == NULL) {
+            break;
+        }
+        pyaudit_chunk *next = chunk->next;
+        chunk->next = NULL;
+        recycle(ring, chunk);
+        chunk = next;
     }
+    Py_XDECREF(thread_id);
     if (list == NULL) {
-        release_records(taken, done, n);
-        ring->dropped += n;
+        if (chunk != NULL) {        /* what was not built goes back */
+            put_back(ring, chunk, count - built);
+        }
+        pyaudit_spin_lock(&ring->lock);
+        ring->dropped += built;
+        pyaudit_spin_unlock(&ring->lock);
     }
-    free(taken);
     return list;
 }
 
-Py_ssize_t
+size_t
 pyaudit_ring_clear(pyaudit_ring *ring)
 {
-    size_t n;
-    pyaudit_record *taken = take_records(ring, &n);
-    if (taken == NULL) {
-        return -1;
+    size_t count;
+    pyaudit_chunk *chain = take_all(ring, &count);
+    /* Oldest first, outside the lock: a release can run any Python code,
+     * which may raise events into this same ring. */
+    for (pyaudit_chunk *chunk = chain; chunk != NULL; chunk = chunk->next) {
+        for (size_t i = chunk->start; i < chunk->end; i++) {
+            release_record(&chunk->records[i], chunk->frames == NULL ? NULL
+                           : &chunk->frames[i * (size_t)ring->depth]);
+        }
     }
-    release_records(taken, 0, n);
-    free(taken);
-    return (Py_ssize_t)n;
+    recycle(ring, chain);
+    return count;
+}
+
+uint64_t
+pyaudit_ring_dropped(pyaudit_ring *ring)
+{
+    pyaudit_spin_lock(&ring->lock);
+    uint64_t dropped = ring->dropped;
+    pyaudit_spin_unlock(&ring->lock);
+    return dropped;
+}
+
+int
+pyaudit_ring_traverse(pyaudit_ring *ring, visitproc visit, void *arg)
+{
+    int result = 0;
+    pyaudit_spin_lock(&ring->lock);
+    for (pyaudit_chunk *chunk = ring->head; chunk != NULL && result == 0;
+         chunk = chunk->next) {
+        for (size_t i = chunk->start; i < chunk->end && result == 0; i++) {
+            pyaudit_record *record = &chunk->records[i];
+            if (record->name != NULL) {
+                result = visit(record->name, arg);
+            }
+            if (result == 0 && record->args != NULL) {
+                result = visit(record->args, arg);
+            }
+        }
+    }
+    pyaudit_spin_unlock(&ring->lock);
+    return result;
 }
 
 void
@@ -109,10 +329,16 @@ pyaudit_ring_free(pyaudit_ring *ring)
     if (ring == NULL) {
         return;
     }
-    for (size_t i = 0; i < ring->count; i++) {
-        pyaudit_record *record = &ring->records[pyaudit_ring_slot(ring, i)];
-        Py_DECREF(record->name);
-        Py_DECREF(record->args);
+    /* Python objects were released in their interpreter (clear); only
+     * flattened events, which any thread may free, can remain. */
+    for (pyaudit_chunk *chunk = ring->head; chunk != NULL;) {
+        pyaudit_chunk *next = chunk->next;
+        for (size_t i = chunk->start; i < chunk->end; i++) {
+            pyaudit_xdata_free(chunk->records[i].flat);
+        }
+        free(chunk);
+        chunk = next;
     }
+    free(ring->spare);
     free(ring);
 }

@@ -1,70 +1,81 @@
 /* ring.h: the bounded buffer behind pyaudit.record().
  *
- * Fixed capacity, allocated once; a push into a full ring counts the event
- * as dropped instead of blocking or growing.  Every function needs the GIL.
+ * A queue of records in chunks allocated as it fills (so a large capacity
+ * costs nothing until it is used) and freed as it drains.  A push into a
+ * full buffer counts the event as dropped instead of blocking or growing,
+ * so drained + cleared + dropped is always what was raised.  Pushes may
+ * come from many threads at once (every interpreter's, for a recorder of
+ * all interpreters); a spinlock guards the few stores of a push and the
+ * moment a drain takes the records out.  Python objects in a record
+ * belong to the recorder's interpreter; an event of another interpreter
+ * arrives flattened (xdata.h).
  */
 #ifndef PYAUDIT_RING_H
 #define PYAUDIT_RING_H
 
 #include "compat.h"
+#include "frames.h"
+#include "sync.h"
+#include "xdata.h"
+
 #include <stdint.h>
 
 typedef struct {
-    PyObject *name;             /* owned */
-    PyObject *args;             /* owned */
+    PyObject *name;             /* owned, or NULL when flat is set */
+    PyObject *args;             /* owned, or NULL when flat is set */
+    pyaudit_xdata *flat;        /* owned: an event of another interpreter */
     int64_t time_ns;
     unsigned long thread_id;
+    int64_t interp_id;
+    int nframes;                /* frames kept in the chunk, or -1: none
+                                   asked for */
 } pyaudit_record;
 
+typedef struct pyaudit_chunk pyaudit_chunk;
+
 typedef struct {
+    pyaudit_spinlock lock;      /* guards everything below */
     size_t capacity;
-    size_t head;                /* index of the oldest record */
+    int depth;                  /* frames kept per record (stack=) */
     size_t count;
     uint64_t dropped;
-    pyaudit_record records[1];  /* capacity of them */
+    pyaudit_chunk *head;        /* owned chain, oldest first */
+    pyaudit_chunk *tail;        /* borrowed: the last of the chain */
+    pyaudit_chunk *spare;       /* owned: one empty chunk kept for reuse */
 } pyaudit_ring;
 
-/* NULL with MemoryError set when out of memory. */
-pyaudit_ring *pyaudit_ring_new(size_t capacity);
+/* NULL with the error set (error.h) when out of memory. */
+pyaudit_ring *pyaudit_ring_new(size_t capacity, int depth);
 
-/* The slot of the i-th oldest record. */
-static inline size_t
-pyaudit_ring_slot(const pyaudit_ring *ring, size_t i)
-{
-    size_t index = ring->head + i;
-    return index >= ring->capacity ? index - ring->capacity : index;
-}
+/* One event.  name and args are borrowed (the ring takes references), or
+ * NULL with flat given (the ring takes it).  frames: depth taken frames,
+ * whose references the ring takes (NULL when depth is 0).  Returns 0, or
+ * 1 when the event was dropped (the ring was full or out of memory; what
+ * it was given is released then). */
+int pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
+                      pyaudit_xdata *flat, pyaudit_frame *frames,
+                      int nframes, int64_t time_ns, unsigned long thread_id,
+                      int64_t interp_id);
 
-/* name and args are borrowed; the ring takes its own references.  Inline:
- * it runs for every recorded event. */
-static inline void
-pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
-                  int64_t time_ns, unsigned long thread_id)
-{
-    if (ring->count == ring->capacity) {
-        ring->dropped++;
-        return;
-    }
-    pyaudit_record *record = &ring->records[pyaudit_ring_slot(ring,
-                                                              ring->count)];
-    record->name = Py_NewRef(name);
-    record->args = Py_NewRef(args);
-    record->time_ns = time_ns;
-    record->thread_id = thread_id;
-    ring->count++;
-}
+/* The records buffered when called, as a new list of event_type objects
+ * (a tuple subclass: name, args, time_ns, thread_id, interpreter_id,
+ * stack), oldest first; the ring keeps what arrives meanwhile.  NULL with
+ * an exception set on failure: the records not yet built go back into the
+ * ring, in order, and those built are counted as dropped. */
+PyObject *pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type);
 
-/* A new list of (name, args, time_ns, thread_id) tuples, oldest first; the
- * ring is empty afterwards.  NULL with an exception set on failure (the
- * records are then lost, and counted as dropped). */
-PyObject *pyaudit_ring_drain(pyaudit_ring *ring);
+/* Take every record buffered when called and release them without
+ * building anything; returns how many.  Not counted as dropped: the
+ * caller asked for them to go. */
+size_t pyaudit_ring_clear(pyaudit_ring *ring);
 
-/* Take every record buffered when called, then release them, without
- * building any object; returns how many, or -1 with MemoryError set (the
- * ring untouched).  Not counted as dropped: the caller asked for them to
- * go.  Events raised while they are released stay in the ring. */
-Py_ssize_t pyaudit_ring_clear(pyaudit_ring *ring);
+uint64_t pyaudit_ring_dropped(pyaudit_ring *ring);
 
+/* Call visit on every Python object the ring holds (for the garbage
+ * collector; with the recorder's interpreter's GIL held). */
+int pyaudit_ring_traverse(pyaudit_ring *ring, visitproc visit, void *arg);
+
+/* Free the ring; its Python objects must be gone (pyaudit_ring_clear). */
 void pyaudit_ring_free(pyaudit_ring *ring);
 
 #endif /* PYAUDIT_RING_H */

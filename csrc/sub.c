@@ -1,22 +1,36 @@
 /* sub.c: subscriptions (see sub.h). */
 #include "sub.h"
+#include "error.h"
 
 #include <stdlib.h>
 
-const char *const pyaudit_kind_names[PYAUDIT_KIND_LIMIT] = {
-    "internal", "count", "record", "sink", "watch", "deny", "filter",
+const pyaudit_kind_info pyaudit_kinds[PYAUDIT_KIND_LIMIT] = {
+    [PYAUDIT_KIND_INTERNAL] = {"internal", 0, 0},
+    [PYAUDIT_KIND_COUNT] = {"count", 1, 1},
+    [PYAUDIT_KIND_RECORD] = {"record", 1, 1},
+    [PYAUDIT_KIND_SINK] = {"sink", 0, 1},
+    [PYAUDIT_KIND_WATCH] = {"watch", 1, 0},
+    [PYAUDIT_KIND_DENY] = {"deny", 1, 1},
+    [PYAUDIT_KIND_FILTER] = {"filter", 0, 0},
 };
 
 pyaudit_sub *
-pyaudit_sub_new(pyaudit_kind kind)
+pyaudit_sub_new(pyaudit_kind kind, pyaudit_home *home)
 {
     pyaudit_sub *sub = calloc(1, sizeof(pyaudit_sub));
     if (sub == NULL) {
+        pyaudit_error_nomemory();
         return NULL;
     }
     sub->refcnt = 1;
     sub->kind = kind;
     sub->active = 1;
+    sub->audience = home != NULL ? PYAUDIT_AUDIENCE_OWN
+                                 : PYAUDIT_AUDIENCE_MAIN;
+    sub->home = home;
+    if (home != NULL) {
+        pyaudit_home_incref(home);
+    }
     return sub;
 }
 
@@ -24,17 +38,33 @@ void
 pyaudit_sub_release_callable(pyaudit_sub *sub)
 {
     Py_CLEAR(sub->callable);
+    Py_CLEAR(sub->keepalive);
+}
+
+void
+pyaudit_sub_release_python(pyaudit_sub *sub)
+{
+    pyaudit_sub_release_callable(sub);
+    Py_CLEAR(sub->scope);
+    if (sub->ring != NULL) {
+        pyaudit_ring_clear(sub->ring);
+    }
 }
 
 void
 pyaudit_sub_decref(pyaudit_sub *sub)
 {
-    if (--sub->refcnt > 0) {
+    if (PYAUDIT_SUB_ACQ_REL(sub->refcnt, 1) != 0) {
         return;
     }
-    pyaudit_sub_release_callable(sub);
+    /* Python objects left here were never released in their interpreter
+     * (it cannot be entered from here): leak them rather than touch them
+     * from a thread that may belong to another interpreter. */
     pyaudit_ring_free(sub->ring);
     pyaudit_counts_free(sub->counts);
     pyaudit_patterns_clear(&sub->patterns);
+    if (sub->home != NULL) {
+        pyaudit_home_decref(sub->home);
+    }
     free(sub);
 }

@@ -1,15 +1,23 @@
 /* sub.h: a subscription, the unit the table maps event names to.
  *
- * A subscription is a plain C struct with its own reference count, so that
- * the core's live list, every table that lists it and the Python handle
- * can each own a reference independently.  Refcounts change only with the
- * GIL held.
+ * A subscription is a plain C struct with its own reference count, so
+ * that the core's live list, the table that retires it and the Python
+ * handle can each own a reference independently; references move with
+ * atomic operations, since the last one may go on any thread.
+ *
+ * Python objects a subscription holds (a watch callback, recorded events,
+ * a scope token, the object keeping a C sink's code alive) belong to the
+ * interpreter that made it and are released there: when it is closed
+ * (its callback), when its handle goes after it was closed (its records),
+ * or when its interpreter ends (everything).  Freeing the struct itself
+ * releases no Python object, so any thread may do it.
  */
 #ifndef PYAUDIT_SUB_H
 #define PYAUDIT_SUB_H
 
 #include "compat.h"
 #include "counts.h"
+#include "home.h"
 #include "pattern.h"
 #include "pyaudit.h"
 #include "ring.h"
@@ -17,7 +25,7 @@
 /* In delivery order: kinds that cannot abort the event come first, so a
  * denied (or callback-aborted) event is still counted and recorded. */
 typedef enum {
-    PYAUDIT_KIND_INTERNAL,      /* the core's own: notices finalization */
+    PYAUDIT_KIND_INTERNAL,      /* the core's own (core.c) */
     PYAUDIT_KIND_COUNT,
     PYAUDIT_KIND_RECORD,
     PYAUDIT_KIND_SINK,          /* a C function (pyaudit_subscribe) */
@@ -27,49 +35,73 @@ typedef enum {
     PYAUDIT_KIND_LIMIT
 } pyaudit_kind;
 
-struct pyaudit_state;
+/* Which interpreters' events a subscription receives. */
+typedef enum {
+    PYAUDIT_AUDIENCE_OWN,       /* its home's interpreter (Python) */
+    PYAUDIT_AUDIENCE_MAIN,      /* the main interpreter (C sinks) */
+    PYAUDIT_AUDIENCE_ALL        /* every interpreter, in parallel */
+} pyaudit_audience;
+
+/* The one table of kinds. */
+typedef struct {
+    const char *name;           /* as pyaudit.subscriptions() shows it */
+    int from_python;            /* pyaudit's Python API makes it */
+    int may_be_all;             /* interpreters="all" is allowed */
+} pyaudit_kind_info;
+
+extern const pyaudit_kind_info pyaudit_kinds[PYAUDIT_KIND_LIMIT];
+
 typedef struct pyaudit_sub pyaudit_sub;
 
 struct pyaudit_sub {
-    Py_ssize_t refcnt;
+    long refcnt;                /* atomic */
     long id;                    /* > 0 once added to the core */
     pyaudit_kind kind;
-    int active;                 /* cleared by close; checked per delivery */
+    pyaudit_audience audience;
+    int active;                 /* cleared by close; read per delivery */
     pyaudit_patterns patterns;  /* owned */
-    PyInterpreterState *interp; /* borrowed: the interpreter that made it;
-                                   events elsewhere are not delivered.
-                                   NULL for C subs: every interpreter */
-    struct pyaudit_state *state;/* borrowed: that interpreter's module
-                                   state, which outlives every active sub;
-                                   NULL for C subs */
-    PyObject *callable;         /* owned; cleared on close.  watch: the
-                                   callback; deny: the exception class,
-                                   called with (name, args) */
+    pyaudit_home *home;         /* a struct reference: the interpreter
+                                   that made it (NULL for C sinks made
+                                   without one) */
+    PyObject *callable;         /* owned: the watch callback; cleared on
+                                   close */
+    PyObject *scope;            /* owned: the token of a scoped sub (in
+                                   its home's scope variable), or NULL */
+    PyObject *keepalive;        /* owned: what a C sink made from Python
+                                   needs alive (its cffi callback), or
+                                   NULL */
     pyaudit_ring *ring;         /* owned, record only */
     pyaudit_counts *counts;     /* owned, count only */
     pyaudit_sink_fn sink;       /* sink only */
     void *userdata;             /* sink only: given to sink, not owned */
-    struct pyaudit_sub *next;   /* the core's live list (see core.h) */
+    pyaudit_sub *next;          /* the core's live list (core.c) */
+    pyaudit_sub *retired_next;  /* a table's retired list (table.c) */
 };
 
-/* A new subscription with refcount 1 and no patterns, or NULL when out of
- * memory (no exception set: usable before Python starts). */
-pyaudit_sub *pyaudit_sub_new(pyaudit_kind kind);
+/* A new subscription with refcount 1 and no patterns, or NULL with the
+ * error set.  home (may be NULL) gets a struct reference. */
+pyaudit_sub *pyaudit_sub_new(pyaudit_kind kind, pyaudit_home *home);
 
 static inline void
 pyaudit_sub_incref(pyaudit_sub *sub)
 {
-    sub->refcnt++;
+    PYAUDIT_ADD_RELAXED(sub->refcnt, 1);
 }
 
-/* The last reference frees the sub and releases what it owns. */
+/* The last reference frees the sub (any thread: see above). */
 void pyaudit_sub_decref(pyaudit_sub *sub);
 
-/* Drop the Python object a closed sub no longer needs (its callable),
- * which also breaks cycles through a callback that refers to its own
- * subscription. */
+static inline int
+pyaudit_sub_active(const pyaudit_sub *sub)
+{
+    return PYAUDIT_LOAD_RELAXED(sub->active);
+}
+
+/* Release the Python objects a closed sub no longer needs: its callback
+ * and keepalive (in its interpreter).  Records stay for draining. */
 void pyaudit_sub_release_callable(pyaudit_sub *sub);
 
-extern const char *const pyaudit_kind_names[PYAUDIT_KIND_LIMIT];
+/* Release every Python object of the sub (in its interpreter). */
+void pyaudit_sub_release_python(pyaudit_sub *sub);
 
 #endif /* PYAUDIT_SUB_H */

@@ -1,113 +1,303 @@
-/* table.c: compiling subscriptions into a lookup table (see table.h). */
+/* table.c: compiling subscriptions into a lookup table (see table.h).
+ *
+ * Compiling is linear in the patterns and in the target lists it makes:
+ * each pattern item is filed under its key once (who includes, who
+ * excludes), then each key's list is merged from its own entries, those
+ * of the prefix keys it starts with and those of "*".  Ten thousand
+ * subscriptions compile in about a millisecond.
+ */
 #include "table.h"
+#include "error.h"
 #include "sub.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
-static pyaudit_slot empty_slot;     /* key NULL: every probe misses */
+static pyaudit_map_slot empty_slot;     /* key NULL: every probe misses */
 
 pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
     .min_prefix_length = SIZE_MAX,
-    .exact = &empty_slot,
-    .prefix = &empty_slot,
+    .exact = {&empty_slot, 0, 0},
+    .prefix = {&empty_slot, 0, 0},
     .refcnt = 2,    /* the core's, and one never dropped: it is static */
 };
 
+/* ---- the arena that holds a table's target lists ------------------------ */
 
-static uint32_t
-slots_for(size_t keys)
-{
-    uint32_t size = 1;
-    while (size < keys * 2) {
-        size *= 2;
-    }
-    return size;
-}
+#define ARENA_BLOCK (64 * 1024)
 
-/* Insert key unless it is there already.  The table has room. */
-static pyaudit_slot *
-insert_key(pyaudit_slot *slots, uint32_t mask, const char *key, size_t len)
+struct pyaudit_arena {
+    pyaudit_arena *next;
+    size_t used;
+    size_t size;
+    _Alignas(16) char data[];
+};
+
+static void *
+arena_alloc(pyaudit_arena **arena, size_t bytes)
 {
-    uint32_t hash = pyaudit_hash(key, len);
-    uint32_t i = hash & mask;
-    while (slots[i].key != NULL) {
-        if (slots[i].hash == hash && slots[i].len == len
-            && pyaudit_bytes_equal(slots[i].key, key, len)) {
+    bytes = (bytes + 15) & ~(size_t)15;
+    pyaudit_arena *block = *arena;
+    if (block == NULL || block->size - block->used < bytes) {
+        size_t size = bytes > ARENA_BLOCK ? bytes : ARENA_BLOCK;
+        block = malloc(sizeof(pyaudit_arena) + size);
+        if (block == NULL) {
             return NULL;
         }
-        i = (i + 1) & mask;
+        block->next = *arena;
+        block->used = 0;
+        block->size = size;
+        *arena = block;
     }
-    slots[i].key = key;
-    slots[i].hash = hash;
-    slots[i].len = (uint32_t)len;
-    return &slots[i];
+    void *at = block->data + block->used;
+    block->used += bytes;
+    return at;
 }
 
-/* Make the target list for one key: every sub whose patterns match key as
- * mode says, in the given order.  NULL (with *failed unset) when none. */
-static const pyaudit_targets *
-targets_for(pyaudit_table *t, const char *key, size_t len,
-            pyaudit_match_mode mode, int *failed)
+static void
+arena_free(pyaudit_arena *arena)
 {
-    pyaudit_targets *list = NULL;
-    size_t count = 0;
-    for (size_t i = 0; i < t->nsubs; i++) {
-        pyaudit_sub *sub = t->subs[i];
-        if (!pyaudit_patterns_match(&sub->patterns, key, len, mode)) {
+    while (arena != NULL) {
+        pyaudit_arena *next = arena->next;
+        free(arena);
+        arena = next;
+    }
+}
+
+/* ---- compiling ------------------------------------------------------------ */
+
+/* Who files an item under a key: a singly linked list through one array,
+ * in ascending subscription order. */
+typedef struct {
+    uint32_t sub;               /* index into the ordered subs */
+    uint32_t next;              /* index + 1 of the next entry; 0: end */
+} entry;
+
+typedef struct {
+    uint32_t includes;          /* index + 1 of the first entry; 0: none */
+    uint32_t excludes;
+} key_entries;
+
+typedef struct {
+    pyaudit_table *table;
+    pyaudit_sub *const *subs;
+    size_t n;
+    entry *entries;             /* owned */
+    uint32_t nentries;
+    key_entries *exact_entries; /* owned: one per exact map slot */
+    key_entries *prefix_entries;/* owned: one per prefix map slot */
+    uint32_t *star;             /* owned: subs with "*", ascending */
+    uint32_t nstar;
+    unsigned char *never;       /* owned: subs with "!*" */
+    uint32_t *included;         /* owned: epoch marks per sub */
+    uint32_t *excluded;         /* owned: epoch marks per sub */
+    uint32_t epoch;
+    uint32_t *candidates;       /* owned: n of them */
+    const key_entries **sources;/* owned: room for the most '.' a key has,
+                                   plus two */
+} compiler;
+
+static void
+file_entry(compiler *c, uint32_t *head, uint32_t sub)
+{
+    entry *e = &c->entries[c->nentries++];
+    e->sub = sub;
+    e->next = *head;
+    *head = c->nentries;
+}
+
+/* File every pattern item of every sub under its key.  Subs are visited
+ * last to first, so that each list comes out in ascending order. */
+static int
+file_items(compiler *c)
+{
+    pyaudit_table *t = c->table;
+    for (size_t k = c->n; k-- > 0;) {
+        const pyaudit_patterns *p = &c->subs[k]->patterns;
+        for (size_t j = 0; j < p->count; j++) {
+            const pyaudit_pattern *item = &p->items[j];
+            if (item->kind == PYAUDIT_MATCH_ALL) {
+                if (item->excluded) {
+                    c->never[k] = 1;
+                }
+                else if (c->nstar == 0 || c->star[c->nstar - 1] != k) {
+                    c->star[c->nstar++] = (uint32_t)k;
+                }
+                continue;
+            }
+            int exact = item->kind == PYAUDIT_MATCH_EXACT;
+            pyaudit_map *map = exact ? &t->exact : &t->prefix;
+            int added;
+            pyaudit_map_slot *slot = pyaudit_map_put(
+                map, item->text, item->len,
+                pyaudit_hash(item->text, item->len), &added);
+            if (slot == NULL) {
+                return -1;
+            }
+            key_entries *keys = exact ? c->exact_entries : c->prefix_entries;
+            key_entries *ke = &keys[slot - map->slots];
+            file_entry(c, item->excluded ? &ke->excludes : &ke->includes,
+                       (uint32_t)k);
+        }
+    }
+    /* Visited last to first: put "*" in ascending order. */
+    for (uint32_t i = 0; i < c->nstar / 2; i++) {
+        uint32_t swap = c->star[i];
+        c->star[i] = c->star[c->nstar - 1 - i];
+        c->star[c->nstar - 1 - i] = swap;
+    }
+    return 0;
+}
+
+/* The entries of every prefix key that name (len bytes) starts with,
+ * itself included if it is one: up to one per '.' in it. */
+static size_t
+prefix_keys_of(const compiler *c, const char *name, size_t len,
+               const key_entries **out)
+{
+    const pyaudit_map *prefix = &c->table->prefix;
+    size_t n = 0;
+    if (prefix->used == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] != '.') {
             continue;
         }
-        if (list == NULL) {
-            list = malloc(sizeof(pyaudit_targets)
-                          + (t->nsubs - 1) * sizeof(pyaudit_target));
-            if (list == NULL) {
+        const pyaudit_map_slot *slot = pyaudit_map_find(
+            prefix, name, i + 1, pyaudit_hash(name, i + 1));
+        if (slot != NULL) {
+            out[n++] = &c->prefix_entries[slot - prefix->slots];
+        }
+    }
+    return n;
+}
+
+static void
+sort_ascending(uint32_t *values, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t value = values[i];
+        size_t j = i;
+        while (j > 0 && values[j - 1] > value) {
+            values[j] = values[j - 1];
+            j--;
+        }
+        values[j] = value;
+    }
+}
+
+static int
+compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Whether a sub can be delivered to without the general dispatch. */
+static int
+plain(const pyaudit_sub *sub)
+{
+    return sub->scope == NULL;
+}
+
+/* Make the target list of one key from the entries that apply to it;
+ * NULL with *failed unset when no subscription matches. */
+static pyaudit_targets *
+merge(compiler *c, const key_entries *const *sources, size_t nsources,
+      const char *exact_key, size_t exact_len, int *failed)
+{
+    uint32_t epoch = ++c->epoch;
+    for (size_t s = 0; s < nsources; s++) {
+        for (uint32_t e = sources[s]->excludes; e != 0;
+             e = c->entries[e - 1].next) {
+            c->excluded[c->entries[e - 1].sub] = epoch;
+        }
+    }
+    size_t n = 0;
+    for (size_t s = 0; s < nsources; s++) {
+        for (uint32_t e = sources[s]->includes; e != 0;
+             e = c->entries[e - 1].next) {
+            uint32_t sub = c->entries[e - 1].sub;
+            if (c->excluded[sub] != epoch && c->included[sub] != epoch
+                && !c->never[sub]) {
+                c->included[sub] = epoch;
+                c->candidates[n++] = sub;
+            }
+        }
+    }
+    if (nsources > 1) {
+        if (n < 32) {
+            sort_ascending(c->candidates, n);
+        }
+        else {
+            qsort(c->candidates, n, sizeof(uint32_t), compare_u32);
+        }
+    }
+    /* Merge with "*" (ascending too), into the list. */
+    size_t star_left = 0;
+    for (uint32_t i = 0; i < c->nstar; i++) {
+        uint32_t sub = c->star[i];
+        star_left += c->excluded[sub] != epoch && c->included[sub] != epoch
+                     && !c->never[sub];
+    }
+    size_t total = n + star_left;
+    if (total == 0) {
+        return NULL;
+    }
+    pyaudit_targets *list = arena_alloc(
+        &c->table->arena, offsetof(pyaudit_targets, targets)
+                          + total * sizeof(pyaudit_target));
+    if (list == NULL) {
+        *failed = 1;
+        return NULL;
+    }
+    size_t a = 0, b = 0, out = 0;
+    while (a < n || b < c->nstar) {
+        uint32_t sub;
+        if (b >= c->nstar || (a < n && c->candidates[a] < c->star[b])) {
+            sub = c->candidates[a++];
+        }
+        else {
+            sub = c->star[b++];
+            if (c->excluded[sub] == epoch || c->included[sub] == epoch
+                || c->never[sub]) {
+                continue;
+            }
+        }
+        pyaudit_target *target = &list->targets[out++];
+        target->sub = c->subs[sub];
+        target->count_cell = NULL;
+        if (exact_key != NULL && target->sub->kind == PYAUDIT_KIND_COUNT) {
+            target->count_cell = pyaudit_counts_cell(
+                target->sub->counts, exact_key, exact_len,
+                pyaudit_hash(exact_key, exact_len));
+            if (target->count_cell == NULL) {
                 *failed = 1;
                 return NULL;
             }
-            t->lists[t->nlists++] = list;
-        }
-        pyaudit_target *target = &list->targets[count++];
-        target->sub = sub;
-        target->count_cell = NULL;
-        target->name = NULL;
-        if (sub->kind == PYAUDIT_KIND_COUNT && mode == PYAUDIT_AS_NAME) {
-            target->count_cell = pyaudit_counts_cell(
-                sub->counts, key, len, pyaudit_hash(key, len));
-            if (target->count_cell == NULL) {
-                *failed = 1;
-            }
         }
     }
-    if (list != NULL) {
-        list->count = count;
-        list->exact = mode == PYAUDIT_AS_NAME;
-        list->count_only = 1;
-        list->no_python = 1;
-        for (size_t i = 0; i < count; i++) {
-            pyaudit_kind kind = list->targets[i].sub->kind;
-            list->count_only &= list->targets[i].count_cell != NULL;
-            list->no_python &= kind == PYAUDIT_KIND_COUNT
-                               || kind == PYAUDIT_KIND_RECORD;
+    list->count = (uint32_t)out;
+    list->flags = PYAUDIT_TARGETS_COUNT_ONLY | PYAUDIT_TARGETS_NO_PYTHON
+                  | (exact_key != NULL ? PYAUDIT_TARGETS_EXACT : 0);
+    for (size_t i = 0; i < out; i++) {
+        const pyaudit_target *target = &list->targets[i];
+        const pyaudit_sub *sub = target->sub;
+        int plain_count = sub->kind == PYAUDIT_KIND_COUNT && plain(sub);
+        int plain_record = sub->kind == PYAUDIT_KIND_RECORD && plain(sub)
+                           && sub->audience == PYAUDIT_AUDIENCE_OWN
+                           && sub->ring->depth == 0;
+        if (!(plain_count && target->count_cell != NULL)) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_COUNT_ONLY;
+        }
+        if (!plain_count && !plain_record) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_NO_PYTHON;
         }
     }
     return list;
-}
-
-/* Keep prefix_lengths sorted and distinct.  It has room for every key. */
-static void
-add_prefix_length(pyaudit_table *t, size_t len)
-{
-    size_t i = 0;
-    while (i < t->nprefix_lengths && t->prefix_lengths[i] < len) {
-        i++;
-    }
-    if (i < t->nprefix_lengths && t->prefix_lengths[i] == len) {
-        return;
-    }
-    memmove(&t->prefix_lengths[i + 1], &t->prefix_lengths[i],
-            (t->nprefix_lengths - i) * sizeof(size_t));
-    t->prefix_lengths[i] = len;
-    t->nprefix_lengths++;
 }
 
 static void
@@ -118,85 +308,127 @@ mark_first_two(pyaudit_table *t, const char *key, size_t len)
     t->first_two[c0] |= (uint64_t)1 << (c1 & 63);
 }
 
+/* Every key's target list, and the prefix lengths. */
+static int
+make_lists(compiler *c)
+{
+    pyaudit_table *t = c->table;
+    const key_entries **sources = c->sources;
+    int failed = 0;
+    for (uint32_t i = 0; i <= t->prefix.mask && !failed; i++) {
+        pyaudit_map_slot *slot = &t->prefix.slots[i];
+        if (slot->key == NULL) {
+            continue;
+        }
+        /* A prefix key's own '.' positions give every prefix key it
+         * starts with, itself included (it ends with '.'). */
+        size_t n = prefix_keys_of(c, slot->key, slot->len, sources);
+        slot->value = merge(c, sources, n, NULL, 0, &failed);
+        if (slot->value != NULL) {
+            mark_first_two(t, slot->key, slot->len);
+        }
+        size_t k = 0;
+        while (k < t->nprefix_lengths && t->prefix_lengths[k] < slot->len) {
+            k++;
+        }
+        if (k == t->nprefix_lengths || t->prefix_lengths[k] != slot->len) {
+            memmove(&t->prefix_lengths[k + 1], &t->prefix_lengths[k],
+                    (t->nprefix_lengths - k) * sizeof(size_t));
+            t->prefix_lengths[k] = slot->len;
+            t->nprefix_lengths++;
+        }
+    }
+    for (uint32_t i = 0; i <= t->exact.mask && !failed; i++) {
+        pyaudit_map_slot *slot = &t->exact.slots[i];
+        if (slot->key == NULL) {
+            continue;
+        }
+        sources[0] = &c->exact_entries[i];
+        size_t n = 1 + prefix_keys_of(c, slot->key, slot->len, sources + 1);
+        slot->value = merge(c, sources, n, slot->key, slot->len,
+                                    &failed);
+        if (slot->value != NULL) {
+            mark_first_two(t, slot->key, slot->len);
+        }
+    }
+    if (!failed) {
+        /* Names under no key: "*" alone. */
+        t->default_targets = merge(c, sources, 0, NULL, 0, &failed);
+    }
+    t->min_prefix_length = t->nprefix_lengths ? t->prefix_lengths[0]
+                                              : SIZE_MAX;
+    t->fast_reject = t->default_targets == NULL;
+    return failed ? -1 : 0;
+}
+
 pyaudit_table *
 pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
 {
-    size_t exact_keys = 0, prefix_keys = 0;
-    for (size_t i = 0; i < n; i++) {
-        const pyaudit_patterns *p = &subs[i]->patterns;
-        for (size_t j = 0; j < p->count; j++) {
-            exact_keys += p->items[j].kind == PYAUDIT_MATCH_EXACT;
-            prefix_keys += p->items[j].kind == PYAUDIT_MATCH_PREFIX;
-        }
-    }
-    if (exact_keys > UINT32_MAX / 4 || prefix_keys > UINT32_MAX / 4) {
-        return NULL;
-    }
-    pyaudit_table *t = calloc(1, sizeof(pyaudit_table));
-    if (t == NULL) {
-        return NULL;
-    }
-    t->refcnt = 1;
-    uint32_t exact_size = slots_for(exact_keys);
-    uint32_t prefix_size = slots_for(prefix_keys);
-    t->exact = calloc(exact_size, sizeof(pyaudit_slot));
-    t->prefix = calloc(prefix_size, sizeof(pyaudit_slot));
-    t->subs = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
-    t->prefix_lengths = malloc((prefix_keys ? prefix_keys : 1)
-                               * sizeof(size_t));
-    t->lists = malloc((exact_keys + prefix_keys + 1)
-                      * sizeof(pyaudit_targets *));
-    if (t->exact == NULL || t->prefix == NULL || t->subs == NULL
-        || t->lists == NULL || t->prefix_lengths == NULL) {
-        pyaudit_table_decref(t);
-        return NULL;
-    }
-    t->exact_mask = exact_size - 1;
-    t->prefix_mask = prefix_size - 1;
-    for (size_t i = 0; i < n; i++) {
-        pyaudit_sub_incref(subs[i]);
-        t->subs[t->nsubs++] = subs[i];
-    }
-
-    int failed = 0;
+    size_t exact_items = 0, prefix_items = 0, most_dots = 0;
     for (size_t i = 0; i < n; i++) {
         const pyaudit_patterns *p = &subs[i]->patterns;
         for (size_t j = 0; j < p->count; j++) {
             const pyaudit_pattern *item = &p->items[j];
-            pyaudit_slot *slot;
-            pyaudit_match_mode mode;
-            if (item->kind == PYAUDIT_MATCH_EXACT) {
-                slot = insert_key(t->exact, t->exact_mask, item->text,
-                                  item->len);
-                mode = PYAUDIT_AS_NAME;
+            exact_items += item->kind == PYAUDIT_MATCH_EXACT;
+            prefix_items += item->kind == PYAUDIT_MATCH_PREFIX;
+            size_t dots = 0;
+            for (size_t k = 0; k < item->len; k++) {
+                dots += item->text[k] == '.';
             }
-            else if (item->kind == PYAUDIT_MATCH_PREFIX) {
-                slot = insert_key(t->prefix, t->prefix_mask, item->text,
-                                  item->len);
-                mode = PYAUDIT_AS_PREFIX_CLASS;
-                if (slot != NULL) {
-                    add_prefix_length(t, item->len);
-                }
-            }
-            else {
-                continue;
-            }
-            if (slot == NULL) {
-                continue;       /* the key is there already */
-            }
-            slot->targets = targets_for(t, item->text, item->len, mode,
-                                        &failed);
-            if (slot->targets != NULL) {
-                mark_first_two(t, item->text, item->len);
-            }
+            most_dots = dots > most_dots ? dots : most_dots;
         }
     }
-    t->min_prefix_length = t->nprefix_lengths ? t->prefix_lengths[0]
-                                              : SIZE_MAX;
-    t->default_targets = targets_for(t, "", 0, PYAUDIT_AS_PREFIX_CLASS,
-                                     &failed);
-    t->fast_reject = t->default_targets == NULL;
-    if (failed) {
+    if (n > UINT32_MAX / 2 || exact_items + prefix_items > UINT32_MAX / 4) {
+        pyaudit_error_nomemory();
+        return NULL;
+    }
+    pyaudit_table *t = calloc(1, sizeof(pyaudit_table));
+    if (t == NULL) {
+        pyaudit_error_nomemory();
+        return NULL;
+    }
+    t->refcnt = 1;
+    compiler c = {.table = t, .subs = subs, .n = n};
+    int ok = pyaudit_map_init(&t->exact, exact_items) == 0
+             && pyaudit_map_init(&t->prefix, prefix_items) == 0;
+    if (ok) {
+        size_t entries = exact_items + prefix_items;
+        c.entries = malloc((entries ? entries : 1) * sizeof(entry));
+        c.exact_entries = calloc((size_t)t->exact.mask + 1,
+                                 sizeof(key_entries));
+        c.prefix_entries = calloc((size_t)t->prefix.mask + 1,
+                                  sizeof(key_entries));
+        c.star = malloc((n ? n : 1) * sizeof(uint32_t));
+        c.never = calloc(n ? n : 1, 1);
+        c.included = calloc(n ? n : 1, sizeof(uint32_t));
+        c.excluded = calloc(n ? n : 1, sizeof(uint32_t));
+        c.candidates = malloc((n ? n : 1) * sizeof(uint32_t));
+        c.sources = malloc((most_dots + 2) * sizeof(key_entries *));
+        t->prefix_lengths = malloc((prefix_items ? prefix_items : 1)
+                                   * sizeof(size_t));
+        ok = c.entries != NULL && c.exact_entries != NULL
+             && c.prefix_entries != NULL && c.star != NULL
+             && c.never != NULL && c.included != NULL && c.excluded != NULL
+             && c.candidates != NULL && c.sources != NULL
+             && t->prefix_lengths != NULL;
+        if (!ok) {
+            pyaudit_error_nomemory();
+        }
+    }
+    /* The maps were sized for every item: filing never grows them, so the
+     * entry arrays stay parallel to their slots. */
+    ok = ok && file_items(&c) == 0 && make_lists(&c) == 0;
+    free(c.entries);
+    free(c.exact_entries);
+    free(c.prefix_entries);
+    free(c.star);
+    free(c.never);
+    free(c.included);
+    free(c.excluded);
+    free(c.candidates);
+    free(c.sources);
+    if (!ok) {
+        pyaudit_error_nomemory();       /* every failure here is one */
         pyaudit_table_decref(t);
         return NULL;
     }
@@ -214,30 +446,42 @@ pyaudit_table_prefix_lookup(const pyaudit_table *t, const char *name,
             break;
         }
         if (name[plen - 1] == '.') {
-            const pyaudit_slot *slot = pyaudit_table_find(
-                t->prefix, t->prefix_mask, pyaudit_hash(name, plen), name,
-                plen);
+            const pyaudit_map_slot *slot = pyaudit_map_find(
+                &t->prefix, name, plen, pyaudit_hash(name, plen));
             if (slot != NULL) {
-                best = slot->targets;
+                best = slot->value;
             }
         }
     }
     return best;
 }
 
-void
-pyaudit_table_free(pyaudit_table *t)
+static void
+table_free(pyaudit_table *t)
 {
-    for (size_t i = 0; i < t->nlists; i++) {
-        free(t->lists[i]);
-    }
-    free(t->lists);
-    for (size_t i = 0; i < t->nsubs; i++) {
-        pyaudit_sub_decref(t->subs[i]);
-    }
-    free(t->subs);
-    free(t->exact);
-    free(t->prefix);
+    pyaudit_map_free(&t->exact);
+    pyaudit_map_free(&t->prefix);
     free(t->prefix_lengths);
+    arena_free(t->arena);
+    pyaudit_sub *sub = t->retired;
+    while (sub != NULL) {
+        pyaudit_sub *next = sub->retired_next;
+        pyaudit_sub_decref(sub);
+        sub = next;
+    }
+    pyaudit_table *successor = t->successor;
     free(t);
+    if (successor != NULL) {
+        pyaudit_table_decref(successor);
+    }
+}
+
+void
+pyaudit_table_decref(pyaudit_table *table)
+{
+    /* Iterative along the successor chain is not needed: each table
+     * holds at most one successor, released after it is freed. */
+    if (PYAUDIT_SUB_ACQ_REL(table->refcnt, 1) == 0) {
+        table_free(table);
+    }
 }

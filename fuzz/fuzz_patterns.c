@@ -470,7 +470,7 @@ check_parse(const char *list, pyaudit_patterns *patterns, ref_item *ref)
 {
     size_t list_len = strlen(list);
     pyaudit_error(PYAUDIT_ERR_VALUE, "%s", "");
-    int rc = pyaudit_patterns_parse(patterns, list);
+    int rc = pyaudit_patterns_parse(patterns, list, list_len);
     long n = ref_parse_list(list, ref);
     CHECK(rc == 0 || rc == -1, "pyaudit_patterns_parse returned neither 0 "
           "nor -1", list, list_len, NULL, 0, rc, 0);
@@ -546,12 +546,13 @@ check_one_filter(const char *list, pyaudit_sub *sub, const ref_item *ref,
             CHECK(targets->count == 1 && targets->targets[0].sub == sub,
                   "target list of a one-sub table", list, list_len, name,
                   len, targets->count, 1);
-            CHECK(targets->exact == ref_is_exact_key(ref, n, name, len),
+            int exact = (targets->flags & PYAUDIT_TARGETS_EXACT) != 0;
+            CHECK(exact == ref_is_exact_key(ref, n, name, len),
                   "exact flag of the target list", list, list_len, name, len,
-                  targets->exact, ref_is_exact_key(ref, n, name, len));
+                  exact, ref_is_exact_key(ref, n, name, len));
         }
     }
-    pyaudit_table_decref(t);    /* drops the table's reference on sub */
+    pyaudit_table_decref(t);    /* the sub stays the caller's */
 }
 
 /* 4: up to MAX_GROUPS subs from the ';'-separated groups of line. */
@@ -580,7 +581,7 @@ check_groups(const char *line, const char *rest, size_t rest_len)
         }
         pyaudit_kind kind = nsubs % 2 ? PYAUDIT_KIND_COUNT
                                       : PYAUDIT_KIND_FILTER;
-        pyaudit_sub *sub = pyaudit_sub_new(kind);
+        pyaudit_sub *sub = pyaudit_sub_new(kind, NULL);
         if (sub == NULL) {
             abort();
         }
@@ -635,7 +636,8 @@ check_groups(const char *line, const char *rest, size_t rest_len)
                       "multi-sub target list: missing or misordered sub",
                       line, line_len, name, len, (long)k, (long)s);
                 const pyaudit_target *target = &targets->targets[k];
-                if (subs[s]->kind == PYAUDIT_KIND_COUNT && targets->exact) {
+                if (subs[s]->kind == PYAUDIT_KIND_COUNT
+                    && (targets->flags & PYAUDIT_TARGETS_EXACT)) {
                     CHECK(target->count_cell == pyaudit_counts_cell(
                               subs[s]->counts, name, len, hash),
                           "count cell of an exact key", line, line_len, name,
@@ -651,15 +653,17 @@ check_groups(const char *line, const char *rest, size_t rest_len)
             CHECK(k == got, "multi-sub target list: extra subs", line,
                   line_len, name, len, got, k);
             if (targets != NULL) {
-                CHECK(targets->exact == exact_key, "multi-sub exact flag",
-                      line, line_len, name, len, targets->exact, exact_key);
+                int exact = (targets->flags & PYAUDIT_TARGETS_EXACT) != 0;
+                CHECK(exact == exact_key, "multi-sub exact flag",
+                      line, line_len, name, len, exact, exact_key);
                 int count_only = 1;
                 for (size_t j = 0; j < got; j++) {
                     count_only &= targets->targets[j].count_cell != NULL;
                 }
-                CHECK(targets->count_only == count_only, "count_only flag",
-                      line, line_len, name, len, targets->count_only,
-                      count_only);
+                int flagged = (targets->flags
+                               & PYAUDIT_TARGETS_COUNT_ONLY) != 0;
+                CHECK(flagged == count_only, "count_only flag",
+                      line, line_len, name, len, flagged, count_only);
             }
         }
         pyaudit_table_decref(t);
@@ -694,7 +698,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(list, bytes, line_len);
     list[line_len] = '\0';
 
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER);
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER, NULL);
     if (sub == NULL) {
         abort();
     }

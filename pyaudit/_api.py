@@ -3,29 +3,41 @@
 A core is either the C extension (``pyaudit._pyaudit``) or the pure-Python
 twin (``pyaudit._python``).  Both provide:
 
-    core.backend                      "native" or "python"
-    core.Filter(items)                compiled filter with .matches(name)
-    core.subscribe(kind, items, arg)  -> handle; kind is "watch" (arg: the
-                                      callback), "record" (arg: capacity),
-                                      "count" (arg: None) or "deny" (arg:
-                                      the exception class, called with
-                                      (name, args))
-    core.subscriptions()              -> [(id, kind, items), ...]
+    core.backend        "native" or "python"
+    core.KINDS          the subscription kinds, in delivery order
+    core.Filter(patterns)  compiled patterns: .items, .matches(name)
+    core.subscribe(kind, patterns, arg=None, *, interpreters="own",
+                   scope=None, stack=0) -> handle
+    core.subscriptions() -> [(id, kind, items, interpreters), ...]
+    core._set_types(Event, Denied, scope_var)
 
-and handles with .id, .active, .close(), .drain() -> [(name, args,
-time_ns, thread_id), ...], .dropped and .counts() -> {name: n}.
+and handles with .id, .active, .items, .parsed, .close(), .drain() ->
+[Event, ...], .clear(), .dropped, .capacity and .counts() -> {name: n}.
 
-Argument checking lives here, so both backends reject bad input alike.
+Each core checks its own input (patterns, capacity, stack depth,
+interpreters) and raises the same errors; this module checks only what
+it owns itself (scoped=) and wraps handles.
 """
 
-import operator
+import contextvars
 
-from . import _catalog, _patterns
+from . import _catalog
 from ._errors import Denied
 from ._types import Event, SubscriptionInfo
 
 DEFAULT_CAPACITY = 65536
-MAX_CAPACITY = 2 ** 30      # the native ring is allocated up front
+
+# The scoped subscriptions the current context is inside: a tuple of their
+# tokens.  contextvars gives each thread its own context, and asyncio
+# tasks a copy of the context that created them.
+SCOPES = contextvars.ContextVar("pyaudit_scopes", default=())
+
+
+class _ScopeToken:
+    """Stands for one scoped subscription in SCOPES (compared by
+    identity)."""
+
+    __slots__ = ("__weakref__",)
 
 
 class Subscription:
@@ -36,12 +48,13 @@ class Subscription:
     ``deny``.
     """
 
-    __slots__ = ("_handle", "_patterns", "_kind")
+    __slots__ = ("_handle", "_patterns", "_kind", "_scope")
 
-    def __init__(self, handle, kind, patterns):
+    def __init__(self, handle, kind, scope):
         self._handle = handle
         self._kind = kind
-        self._patterns = patterns
+        self._patterns = handle.items
+        self._scope = scope
 
     @property
     def kind(self):
@@ -58,9 +71,21 @@ class Subscription:
         """True until ``close()`` is called."""
         return self._handle.active
 
+    @property
+    def scoped(self):
+        """Whether it applies only inside the context that opened it."""
+        return self._scope is not None
+
     def close(self):
         """Stop receiving events.  Closing twice is allowed."""
         self._handle.close()
+        if self._scope is not None:
+            # Leave the scope in this context (if it is the one that
+            # opened it); elsewhere the closed subscription sees nothing
+            # anyway.
+            scopes = SCOPES.get()
+            if self._scope in scopes:
+                SCOPES.set(tuple(s for s in scopes if s is not self._scope))
 
     def __enter__(self):
         return self
@@ -69,8 +94,9 @@ class Subscription:
         self.close()
 
     def __repr__(self):
-        return "<pyaudit.%s %s %r%s>" % (
+        return "<pyaudit.%s %s %r%s%s>" % (
             type(self).__name__, self._kind, ",".join(self._patterns),
+            " scoped" if self._scope is not None else "",
             "" if self.active else " closed")
 
 
@@ -80,8 +106,9 @@ class Recorder(Subscription):
     __slots__ = ()
 
     def drain(self):
-        """Return the recorded events, oldest first, and empty the buffer."""
-        return [Event._make(raw) for raw in self._handle.drain()]
+        """Return the recorded events (``Event``), oldest first, and empty
+        the buffer."""
+        return self._handle.drain()
 
     def clear(self):
         """Discard the recorded events without building them; return how
@@ -112,32 +139,27 @@ class Counter(Subscription):
 class FilterBase:
     """A compiled set of patterns; ``matches(name)`` tells if one matches."""
 
-    __slots__ = ("_compiled", "_patterns")
+    __slots__ = ("_compiled",)
     _core = None  # set by each backend's subclass
 
     def __init__(self, patterns):
-        self._patterns = _patterns.split(patterns)
-        self._compiled = self._core.Filter(self._patterns)
+        self._compiled = self._core.Filter(patterns)
 
     @property
     def patterns(self):
-        return self._patterns
+        return self._compiled.items
 
     def matches(self, name):
-        if not isinstance(name, str):
-            raise TypeError("event name must be a str, not %s"
-                            % type(name).__name__)
-        if "\0" in name:
-            raise ValueError("event name %r contains a NUL character; no "
-                             "event can have that name" % (name,))
-        try:
-            return self._compiled.matches(name)
-        except UnicodeEncodeError:
-            raise ValueError("event name %r cannot be encoded as UTF-8; no "
-                             "event can have that name" % (name,)) from None
+        return self._compiled.matches(name)
 
     def __repr__(self):
-        return "pyaudit.Filter(%r)" % (",".join(self._patterns),)
+        return "pyaudit.Filter(%r)" % (",".join(self.patterns),)
+
+
+def _check_scoped(scoped):
+    if not isinstance(scoped, bool):
+        raise TypeError("scoped must be True or False, not %s"
+                        % type(scoped).__name__)
 
 
 class API:
@@ -146,51 +168,60 @@ class API:
     def __init__(self, core):
         self.core = core
         self.backend = core.backend
+        core._set_types(Event, Denied, SCOPES)
         self.Filter = type("Filter", (FilterBase,), {
             "__slots__": (), "_core": core, "__module__": "pyaudit",
             "__doc__": FilterBase.__doc__})
 
-    def _subscribe(self, cls, kind, patterns, arg, stacklevel=3):
-        items = _patterns.split(patterns)
-        # Blame the user's line: by default it called watch/record/count/
-        # deny, which called this method; deeper callers say how deep.
-        _catalog.check_patterns(items, stacklevel=stacklevel)
-        return cls(self.core.subscribe(kind, items, arg), kind, items)
+    def _subscribe(self, cls, kind, patterns, arg, stacklevel, scoped=False,
+                   **options):
+        _check_scoped(scoped)
+        # The catalog is read (an "open" event, and imports) before the
+        # subscription exists, so that it never sees its own checking.
+        _catalog.preload()
+        scope = _ScopeToken() if scoped else None
+        handle = self.core.subscribe(kind, patterns, arg, scope=scope,
+                                     **options)
+        try:
+            # Blame the user's line: by default it called watch/record/
+            # count/deny, which called this method; deeper callers say how
+            # deep.  A warning made an error subscribes nothing.
+            _catalog.check_parsed(handle.items, handle.parsed,
+                                  stacklevel=stacklevel)
+        except BaseException:
+            handle.close()
+            raise
+        if scope is not None:
+            SCOPES.set(SCOPES.get() + (scope,))
+        return cls(handle, kind, scope)
 
-    def watch(self, patterns, callback):
+    def watch(self, patterns, callback, *, scoped=False):
         """Call ``callback(name, args)`` for every matching event."""
-        return self.watch_from(patterns, callback, stacklevel=4)
+        return self.watch_from(patterns, callback, stacklevel=4,
+                               scoped=scoped)
 
-    def watch_from(self, patterns, callback, stacklevel):
+    def watch_from(self, patterns, callback, stacklevel, scoped=False):
         """watch() for pyaudit's own wrappers (log_to): warnings about
         patterns blame the frame ``stacklevel`` levels up."""
-        if not callable(callback):
-            raise TypeError("callback must be callable, not %s"
-                            % type(callback).__name__)
         return self._subscribe(Subscription, "watch", patterns, callback,
-                               stacklevel)
+                               stacklevel, scoped)
 
-    def record(self, patterns, capacity=DEFAULT_CAPACITY):
+    def record(self, patterns, capacity=DEFAULT_CAPACITY, *, stack=0,
+               interpreters="own", scoped=False):
         """Record matching events; ``drain()`` the returned Recorder."""
-        if isinstance(capacity, bool):
-            raise TypeError("capacity must be an int, not bool")
-        try:
-            capacity = operator.index(capacity)
-        except TypeError:
-            raise TypeError("capacity must be an int, not %s"
-                            % type(capacity).__name__) from None
-        if not 1 <= capacity <= MAX_CAPACITY:
-            raise ValueError("capacity must be between 1 and %d, not %d"
-                             % (MAX_CAPACITY, capacity))
-        return self._subscribe(Recorder, "record", patterns, capacity)
+        return self._subscribe(Recorder, "record", patterns, capacity, 3,
+                               scoped, stack=stack,
+                               interpreters=interpreters)
 
-    def count(self, patterns):
+    def count(self, patterns, *, interpreters="own", scoped=False):
         """Count matching events per name; see ``Counter.counts()``."""
-        return self._subscribe(Counter, "count", patterns, None)
+        return self._subscribe(Counter, "count", patterns, None, 3, scoped,
+                               interpreters=interpreters)
 
-    def deny(self, patterns):
+    def deny(self, patterns, *, interpreters="own", scoped=False):
         """Refuse matching events by raising ``pyaudit.Denied``."""
-        return self._subscribe(Subscription, "deny", patterns, Denied)
+        return self._subscribe(Subscription, "deny", patterns, None, 3,
+                               scoped, interpreters=interpreters)
 
     def subscriptions(self):
         """The live subscriptions, oldest first."""

@@ -53,6 +53,15 @@ def _load():
     return _catalog
 
 
+def preload():
+    """Read the catalog now if it is not read yet; advisory, so a failure
+    (an audit hook refusing the read, interpreter exit) is ignored."""
+    try:
+        _load()
+    except Exception:
+        pass
+
+
 def _key(version):
     """The minor version number of "3.X"; ValueError for anything else."""
     minor = version[2:] if isinstance(version, str) and \
@@ -216,13 +225,16 @@ def _prefix_message(item, text, known, where):
                               show=lambda prefix: repr(prefix + "*")) + _OWN
 
 
-def unknown_pattern_messages(items, version=None):
+def unknown_pattern_messages(items, version=None, parsed=None):
     """One message per item of ``items`` that matches no known event.
 
     Exact names and ``prefix.*`` items are checked against the events of
     ``version`` (default: the running Python); exclusions and ``*`` are
-    not.  Items must already be valid (see ``pyaudit._patterns.split``).
+    not.  ``parsed`` gives each item's ``(excluded, kind, text)`` as the
+    backend parsed it; without it the items are parsed here.
     """
+    if parsed is None:
+        items, parsed = _patterns.split(items)
     resolved = _resolve(version)
     if resolved is None:
         return []
@@ -232,12 +244,12 @@ def unknown_pattern_messages(items, version=None):
         where += " (as far as the catalog, which ends at %s, knows)" % resolved
     known = _known_names(resolved)
     messages = []
-    for item in items:
+    for item, item_parsed in zip(items, parsed):
         key = (item, asked)
         if key not in _MESSAGES:
             if len(_MESSAGES) >= _MESSAGES_LIMIT:
                 _MESSAGES.clear()
-            _MESSAGES[key] = _item_message(item, known, where)
+            _MESSAGES[key] = _item_message(item, item_parsed, known, where)
         if _MESSAGES[key] is not None:
             messages.append(_MESSAGES[key])
     return messages
@@ -249,9 +261,9 @@ _MESSAGES = {}
 _MESSAGES_LIMIT = 4096
 
 
-def _item_message(item, known, where):
+def _item_message(item, parsed, known, where):
     """The message for one item, or None when it names known events."""
-    excluded, kind, text = _patterns.parse(item)
+    excluded, kind, text = parsed
     if excluded or kind == "all":
         return None
     if kind == "exact" and text not in known:
@@ -261,21 +273,31 @@ def _item_message(item, known, where):
     return None
 
 
+def check_parsed(items, parsed, stacklevel=2, version=None):
+    """Warn with UnknownEventWarning for each item naming no known event,
+    given the items and how the backend parsed them (a handle's .items and
+    .parsed); see ``check_patterns``."""
+    try:
+        _load()
+        messages = list(unknown_pattern_messages(items, version, parsed))
+    except Exception:   # never let the advisory check stop a subscription
+        return          # (no catalog, or imports gone at interpreter exit)
+    for message in messages:
+        warnings.warn(message, UnknownEventWarning, stacklevel=stacklevel + 1)
+
+
 def check_patterns(items, stacklevel=2, version=None):
     """Warn with UnknownEventWarning for each item naming no known event.
 
-    ``items`` are checked pattern items (``pyaudit._patterns.split``);
-    see ``unknown_pattern_messages`` for what is checked.  ``stacklevel``
+    ``items`` are pattern items (a str or an iterable of str, as
+    subscribing takes; they must be valid); see
+    ``unknown_pattern_messages`` for what is checked.  ``stacklevel``
     means what it does for ``warnings.warn`` called in place of this
     function: 1 blames the line calling ``check_patterns``, 2 its caller,
     and so on.  The check is advisory: when it cannot be made (an audit
     hook may refuse the ``open`` of the catalog; imports fail while the
     interpreter exits), it does nothing.
     """
-    try:
-        _load()
-        messages = list(unknown_pattern_messages(items, version))
-    except Exception:   # never let the advisory check stop a subscription
-        return          # (no catalog, or imports gone at interpreter exit)
-    for message in messages:
-        warnings.warn(message, UnknownEventWarning, stacklevel=stacklevel + 1)
+    if isinstance(items, str) or items:
+        items, parsed = _patterns.split(items)
+        check_parsed(items, parsed, stacklevel + 1, version)

@@ -1,8 +1,9 @@
 """Pattern syntax: splitting, validation and the reference matcher.
 
-This module is the single Python statement of what a pattern means.  The
-native core (csrc/pattern.c) checks items with the same rules and the same
-messages; the tests hold the two against each other.
+This module is the Python statement of what a pattern means, used by the
+pure-Python backend; the native core (csrc/pattern.c, csrc/module.c)
+checks items by the same rules, in the same order, with the same
+messages, and the tests hold the two to each other.
 
 Grammar of one item:
     name        exact, case-sensitive event name
@@ -16,21 +17,36 @@ ALLOWED = ("allowed: an exact name ('open'), a prefix ending in '.*' "
            "to exclude it")
 
 
-def split(patterns):
-    """Return the checked pattern items as a tuple of str.
+def _problem(item, problem):
+    return ValueError("pattern %r %s; %s" % (item, problem, ALLOWED))
 
-    A str is split on commas and each item stripped; any other iterable must
-    yield str items that are already clean.  Every item is checked with
-    parse(), so both backends reject bad patterns with the same message.
+
+def _utf8(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("pattern %r cannot be encoded as UTF-8, so no "
+                         "event can have that name; %s"
+                         % (text, ALLOWED)) from None
+
+
+def split(patterns):
+    """Return ``(items, parsed)`` for what a user gave.
+
+    A str is split on commas and each item stripped; any other iterable
+    must yield str items that are already clean.  ``items`` are the item
+    strs, ``parsed`` their ``(excluded, kind, text)`` (see ``parse``).
     """
     if isinstance(patterns, str):
+        _utf8(patterns)
         items = tuple(item.strip() for item in patterns.split(","))
-        for item in items:
+        parsed = []
+        for item in items:      # in order: the first problem is reported
             if not item:
-                raise ValueError(
-                    "empty pattern in %r; %s" % (patterns, ALLOWED))
-            parse(item)
-        return items
+                raise ValueError("empty pattern in %r; %s"
+                                 % (patterns, ALLOWED))
+            parsed.append(parse(item))
+        return items, tuple(parsed)
     if isinstance(patterns, (bytes, bytearray)):
         raise TypeError("patterns must be a str or an iterable of str, "
                         "not %s" % type(patterns).__name__)
@@ -39,25 +55,20 @@ def split(patterns):
     except TypeError:
         raise TypeError("patterns must be a str or an iterable of str, "
                         "not %s" % type(patterns).__name__) from None
-    items = []
+    items, parsed = [], []
     for item in iterator:
         if not isinstance(item, str):
             raise TypeError("each pattern must be a str, not %s (%r)"
                             % (type(item).__name__, item))
-        if not item.strip():
-            raise ValueError("empty pattern %r; %s" % (item, ALLOWED))
-        if item != item.strip():
-            raise ValueError("pattern %r has surrounding whitespace; "
-                             "remove it" % (item,))
+        _utf8(item)
         if "," in item:
-            raise ValueError("pattern %r contains a comma; give one pattern "
-                             "per list item, or pass 'a,b' as one str"
-                             % (item,))
-        parse(item)
+            raise _problem(item, "contains a comma; give one pattern per "
+                                 "list item, or pass 'a,b' as one str")
+        parsed.append(parse(item))
         items.append(item)
     if not items:
         raise ValueError("no patterns given; " + ALLOWED)
-    return tuple(items)
+    return tuple(items), tuple(parsed)
 
 
 def parse(item):
@@ -66,34 +77,28 @@ def parse(item):
     kind is "exact" (text is the name), "prefix" (text ends with ".") or
     "all" (text is "").
     """
+    if not item:
+        raise _problem(item, "is empty")
+    if "\0" in item:
+        raise _problem(item, "contains a NUL character")
+    if item != item.strip():
+        raise _problem(item, "has surrounding whitespace")
     excluded = item.startswith("!")
     body = item[1:] if excluded else item
-    if "\0" in item:
-        raise ValueError("pattern %r contains a NUL character; %s"
-                         % (item, ALLOWED))
-    try:
-        item.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("pattern %r cannot be encoded as UTF-8, so no "
-                         "event can have that name" % (item,)) from None
     if excluded:
         if not body:
-            raise ValueError("pattern %r excludes nothing; %s"
-                             % (item, ALLOWED))
+            raise _problem(item, "excludes nothing")
         if body.startswith("!"):
-            raise ValueError("pattern %r has more than one '!'; %s"
-                             % (item, ALLOWED))
-        if body != body.strip():
-            raise ValueError("pattern %r has whitespace after '!'; %s"
-                             % (item, ALLOWED))
+            raise _problem(item, "has more than one '!'")
+        if body != body.lstrip():
+            raise _problem(item, "has whitespace after '!'")
     if body == "*":
         return excluded, "all", ""
     if "*" in body:
         if (body.endswith(".*") and "*" not in body[:-1]
                 and len(body) > 2):
             return excluded, "prefix", body[:-1]
-        raise ValueError("pattern %r uses '*' in an unsupported place; %s"
-                         % (item, ALLOWED))
+        raise _problem(item, "uses '*' in an unsupported place")
     return excluded, "exact", body
 
 
@@ -103,12 +108,11 @@ class Compiled:
     __slots__ = ("include_all", "include_exact", "include_prefixes",
                  "exclude_all", "exclude_exact", "exclude_prefixes")
 
-    def __init__(self, items):
+    def __init__(self, parsed):
         self.include_all = self.exclude_all = False
         self.include_exact, self.exclude_exact = set(), set()
         include_prefixes, exclude_prefixes = set(), set()
-        for item in items:
-            excluded, kind, text = parse(item)
+        for excluded, kind, text in parsed:
             if kind == "all":
                 if excluded:
                     self.exclude_all = True

@@ -3,7 +3,8 @@
 
 Used when the extension cannot be imported, or with PYAUDIT_BACKEND=python.
 It is also the reference the native backend is tested against, so it
-favours plainness over speed.
+favours plainness over speed: it checks its input by the same rules, in
+the same order, with the same messages as csrc/module.c.
 """
 
 import os
@@ -13,26 +14,85 @@ import time
 import weakref
 
 from ._errors import InstallError
-from ._patterns import Compiled
+from ._patterns import Compiled, split
 
 backend = "python"
 
 PROBE_EVENT = "pyaudit.probe"
-# Delivery order within one event: sinks that cannot fail first, so a
-# denied or aborted attempt is still counted, recorded and watched.
-KIND_ORDER = {"count": 0, "record": 1, "watch": 2, "deny": 3}
+# The subscription kinds, in delivery order: those that cannot fail first,
+# so a denied or aborted attempt is still counted, recorded and watched.
+KINDS = ("count", "record", "watch", "deny")
+MAX_CAPACITY = 2 ** 30
+MAX_STACK = 64
 MEMO_LIMIT = 4096
 _CORE_ATTRIBUTE = "_pyaudit_python_core"
 
 
-class Filter:
-    __slots__ = ("_matches",)
+def _interpreter_id():
+    """The id of the running interpreter (0 for the main one)."""
+    for name in ("_interpreters", "_xxsubinterpreters"):
+        try:
+            module = __import__(name)
+            current = module.get_current()
+        except Exception:
+            continue
+        return int(current[0] if isinstance(current, tuple) else current)
+    return 0
 
-    def __init__(self, items):
-        self._matches = Compiled(items).matches
+
+def _event_frame():
+    """The innermost frame outside this module, without sys._getframe
+    (which raises an audit event of its own)."""
+    try:
+        raise RuntimeError
+    except RuntimeError as exc:
+        frame = exc.__traceback__.tb_frame
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return frame
+
+
+def _stack(depth):
+    """(filename, lineno, function) of up to depth frames, innermost
+    first."""
+    frames = []
+    frame = _event_frame()
+    while frame is not None and len(frames) < depth:
+        code = frame.f_code
+        frames.append((code.co_filename, frame.f_lineno, code.co_name))
+        frame = frame.f_back
+    return tuple(frames)
+
+
+def _bounded_int(value, what, low, high):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s must be an int, not %s"
+                        % (what, type(value).__name__))
+    if not low <= value <= high:
+        raise ValueError("%s must be between %d and %d, not %s"
+                         % (what, low, high, value))
+    return value
+
+
+class Filter:
+    __slots__ = ("items", "_matches")
+
+    def __init__(self, patterns):
+        self.items, parsed = split(patterns)
+        self._matches = Compiled(parsed).matches
 
     def matches(self, name):
-        name.encode("utf-8")    # as the native core: no event has such a name
+        if not isinstance(name, str):
+            raise TypeError("event name must be a str, not %s"
+                            % type(name).__name__)
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("event name %r cannot be encoded as UTF-8; no "
+                             "event can have that name" % (name,)) from None
+        if "\0" in name:
+            raise ValueError("event name %r contains a NUL character; no "
+                             "event can have that name" % (name,))
         return self._matches(name)
 
 
@@ -68,16 +128,18 @@ class _ExitSafeLock:
 class Handle:
     """One subscription inside the core."""
 
-    def __init__(self, core, sub_id, kind, items, arg):
+    def __init__(self, core, sub_id, kind, items, parsed, arg, scope, stack):
         self.id = sub_id
         self.kind = kind
         self.items = items
-        self.matches = Compiled(items).matches
+        self.parsed = parsed
+        self.matches = Compiled(parsed).matches
         self.active = True
+        self.scope = scope
+        self.stack = stack
         self._core = core
         self._lock = _ExitSafeLock()
-        # watch: the callback; deny: the exception class to raise.
-        self.callable = arg if kind in ("watch", "deny") else None
+        self.callable = arg if kind == "watch" else None
         self.capacity = arg if kind == "record" else 0
         self._buffer = []
         self._dropped = 0
@@ -88,17 +150,18 @@ class Handle:
 
     def drain(self):
         with self._lock:
-            events, self._buffer = self._buffer, []
-        return events
+            records, self._buffer = self._buffer, []
+        event = self._core.event_type
+        return [event(*record) for record in records]
 
     def clear(self):
         with self._lock:
-            events, self._buffer = self._buffer, []
+            records, self._buffer = self._buffer, []
         # Released outside the lock, oldest first as the C ring does (a
         # list lets go of its items newest first).
-        for i in range(len(events)):
-            events[i] = None
-        return len(events)
+        for i in range(len(records)):
+            records[i] = None
+        return len(records)
 
     @property
     def dropped(self):
@@ -108,10 +171,10 @@ class Handle:
         with self._lock:
             return dict(self._counts)
 
-    def add_record(self, entry):
+    def add_record(self, record):
         with self._lock:
             if len(self._buffer) < self.capacity:
-                self._buffer.append(entry)
+                self._buffer.append(record)
             else:
                 self._dropped += 1
 
@@ -122,6 +185,9 @@ class Handle:
 
 class Core:
     backend = backend
+    KINDS = KINDS
+    MAX_CAPACITY = MAX_CAPACITY
+    MAX_STACK = MAX_STACK
     Filter = Filter
 
     def __init__(self):
@@ -133,13 +199,47 @@ class Core:
         self._local = threading.local()
         self._installed = False
         self._probe_seen = False
+        self._interp_id = _interpreter_id()
+        self.event_type = self.denied_type = self.scope_var = None
+
+    def _set_types(self, event_type, denied_type, scope_var):
+        self.event_type = event_type
+        self.denied_type = denied_type
+        self.scope_var = scope_var
 
     # -- configuration ---------------------------------------------------
 
-    def subscribe(self, kind, items, arg):
+    def subscribe(self, kind, patterns, arg=None, *, interpreters=None,
+                  scope=None, stack=None):
+        # The checks of csrc/module.c, in its order.
+        if kind not in KINDS:
+            raise ValueError("no subscription kind %r" % (kind,))
+        if interpreters is not None and interpreters not in ("own", "all"):
+            raise ValueError("interpreters must be 'own' or 'all', not %r"
+                             % (interpreters,))
+        if interpreters == "all":
+            if kind == "watch":
+                raise ValueError("interpreters='all' is for count, record "
+                                 "and deny, not watch: a callback belongs "
+                                 "to the interpreter that made it")
+            raise ValueError("interpreters='all' needs pyaudit's native "
+                             "backend: the pure-Python backend's hook "
+                             "(sys.addaudithook) sees only its own "
+                             "interpreter's events")
+        depth = 0 if stack is None else _bounded_int(stack, "stack", 0,
+                                                     MAX_STACK)
+        items, parsed = split(patterns)
+        if depth and kind != "record":
+            raise ValueError("stack= is for record subscriptions")
+        if kind == "watch" and not callable(arg):
+            raise TypeError("callback must be callable, not %s"
+                            % type(arg).__name__)
+        if kind == "record":
+            _bounded_int(arg, "capacity", 1, MAX_CAPACITY)
         with self._lock:
             self._install()
-            handle = Handle(self, self._next_id, kind, items, arg)
+            handle = Handle(self, self._next_id, kind, items, parsed, arg,
+                            scope, depth)
             self._every_handle.add(handle)
             self._next_id += 1
             self._publish(self._handles + (handle,))
@@ -156,14 +256,16 @@ class Core:
                 handle.callable = None
 
     def subscriptions(self):
-        return [(h.id, h.kind, h.items) for h in self._handles]
+        return [(h.id, h.kind, h.items, "own") for h in self._handles]
 
     def after_fork_in_child(self):
         """A fork copies locks in whatever state other threads left them:
-        give the child fresh ones (the native core has no locks)."""
+        give the child fresh ones (the native core recovers its own), and
+        the forking thread is no longer inside a callback."""
         self._lock = threading.RLock()
         for handle in self._every_handle:   # closed ones can still drain
             handle._lock = _ExitSafeLock()
+        self._local.in_callback = False
 
     def _publish(self, handles):
         # One assignment each: a hook running concurrently sees either
@@ -190,9 +292,10 @@ class Core:
         if event == PROBE_EVENT:
             self._probe_seen = True
         memo = self._memo
+        order = {kind: i for i, kind in enumerate(KINDS)}
         targets = tuple(sorted(
             (h for h in self._handles if h.matches(event)),
-            key=lambda h: (KIND_ORDER[h.kind], h.id)))
+            key=lambda h: (order[h.kind], h.id)))
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
         memo[event] = targets
@@ -207,18 +310,21 @@ class Core:
             return
         local = self._local
         in_callback = getattr(local, "in_callback", False)
-        entry = None    # what every record of this event gets, made once
+        stamp = None    # what every record of this event shares, made once
         for handle in targets:
-            if not handle.active:
+            if not handle.active or (
+                    handle.scope is not None
+                    and handle.scope not in self.scope_var.get()):
                 continue
             kind = handle.kind
             if kind == "count":
                 handle.add_count(event)
             elif kind == "record":
-                if entry is None:
-                    entry = (event, args, time.time_ns(),
-                             threading.get_ident())
-                handle.add_record(entry)
+                if stamp is None:
+                    stamp = (time.time_ns(), threading.get_ident(),
+                             self._interp_id)
+                handle.add_record((event, args) + stamp + (
+                    _stack(handle.stack) if handle.stack else None,))
             elif kind == "watch":
                 callback = handle.callable  # None once closed meanwhile
                 if in_callback or callback is None:
@@ -229,9 +335,11 @@ class Core:
                 finally:
                     local.in_callback = False
             else:
-                exception_class = handle.callable
-                if exception_class is not None:
-                    raise exception_class(event, args)
+                frame = _event_frame()
+                caller = None if frame is None else (
+                    frame.f_code.co_filename, frame.f_lineno,
+                    frame.f_code.co_name)
+                raise self.denied_type(event, args, caller)
 
 
 def get_core():

@@ -22,6 +22,10 @@ typedef int (*pyaudit_sink_fn)(const char *event, void *args,
 int pyaudit_install(void);
 long pyaudit_subscribe(const char *patterns, pyaudit_sink_fn sink,
                        void *userdata);
+#define PYAUDIT_ALL_INTERPRETERS 1
+long pyaudit_subscribe_ex(const char *patterns, const char *where,
+                          pyaudit_sink_fn sink, void *userdata,
+                          unsigned int flags);
 int pyaudit_unsubscribe(long id);
 const char *pyaudit_last_error(void);
 """

@@ -95,8 +95,8 @@ def load_what_pyaudit_loads():
     pyaudit imports (the events catalog, its "did you mean" helper), without
     installing any hook: otherwise the import workload would find some of
     its modules already imported under pyaudit only."""
-    from pyaudit import _catalog, _patterns
-    _catalog.check_patterns(_patterns.split(SECURITY_FILTER))
+    from pyaudit import _catalog
+    _catalog.check_patterns(SECURITY_FILTER)
 
 
 def main(argv):

@@ -56,7 +56,7 @@ def run(args, parser):
     items = []
     try:
         for argument in args.patterns:
-            items.extend(_patterns.split(argument))
+            items.extend(_patterns.split(argument)[0])
         matcher = Filter(items or "*")
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))

@@ -157,7 +157,9 @@ def test_record_event_fields(api, ename):
     assert type(event.args) is tuple
     assert before <= event.time_ns <= after
     assert event.thread_id == threading.get_ident()
-    assert event == (event.name, event.args, event.time_ns, event.thread_id)
+    assert event == (event.name, event.args, event.time_ns, event.thread_id,
+                     event.interpreter_id, None)
+    assert event.interpreter_id == 0 and event.stack is None
 
 
 def test_record_keeps_order_oldest_first(api, ename):

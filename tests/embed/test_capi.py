@@ -120,7 +120,8 @@ def test_sink_and_python_share_one_table(sink):
     assert ids[-1] > 0
     listed = [s for s in pyaudit.subscriptions() if s.id == ids[-1]]
     assert listed == [pyaudit.SubscriptionInfo(
-        ids[-1], "sink", ("capi_test.shared.*", "!capi_test.shared.no"))]
+        ids[-1], "sink", ("capi_test.shared.*", "!capi_test.shared.no"),
+        "main")]
     watched = []
     with pyaudit.watch("capi_test.shared.*", lambda n, a: watched.append(n)):
         sys.audit("capi_test.shared.yes", 1)
@@ -196,40 +197,55 @@ def create(shared_gil):
     return interpreters.create("legacy" if shared_gil else "isolated")
 
 
-counting = build_counting_sink(%(tmp)r)
-address = counting.ffi.cast("uintptr_t", counting.ffi.addressof(
-    counting.lib, "counting_sink"))
-sub_id = lib.pyaudit_subscribe(b"capi_sub.*",
-                               ffi.cast("pyaudit_sink_fn", int(address)),
-                               ffi.NULL)
+# Two copies of a sink counting in C: one for the main interpreter (the
+# default), one for every interpreter.
+main_sink = build_counting_sink(%(tmp)r + "/main")
+all_sink = build_counting_sink(%(tmp)r + "/all")
+
+
+def address(module):
+    return ffi.cast("pyaudit_sink_fn", int(module.ffi.cast(
+        "uintptr_t", module.ffi.addressof(module.lib, "counting_sink"))))
+
+
+assert lib.pyaudit_subscribe(b"capi_sub.*", address(main_sink), ffi.NULL) > 0
+assert lib.pyaudit_subscribe_ex(b"capi_sub.*", ffi.NULL, address(all_sink),
+                                ffi.NULL, lib.PYAUDIT_ALL_INTERPRETERS) > 0
 seen = {}
+
+
+def note(where):
+    seen[where] = [main_sink.lib.sink_count(), all_sink.lib.sink_count()]
+
+
 with pyaudit.count("capi_sub.*") as counter:
     sys.audit("capi_sub.main")
-    seen["main"] = counting.lib.sink_count()
+    note("main")
     # A subinterpreter sharing the GIL, where pyaudit is imported too.
     shared = create(shared_gil=True)
     run(shared, "import sys, pyaudit; sys.audit('capi_sub.shared', 1)")
-    seen["shared"] = counting.lib.sink_count()
+    note("shared")
     interpreters.destroy(shared)
     if sys.version_info >= (3, 12):
-        # One with a GIL of its own runs in parallel with the core, so the
-        # hook leaves its events alone.
+        # One with a GIL of its own, where pyaudit is not imported.
         isolated = create(shared_gil=False)
         run(isolated, "import sys; sys.audit('capi_sub.isolated', 1)")
-        seen["isolated"] = counting.lib.sink_count()
+        note("isolated")
         interpreters.destroy(isolated)
 print(json.dumps({"c": seen, "python": counter.counts()}))
 """
 
 
-def test_subinterpreter_events_reach_c_sinks_not_python(tmp_path):
+def test_c_sinks_see_the_main_or_every_interpreter(tmp_path):
     out = check_python(SUBINTERPRETERS % {"tests": TESTS,
                                           "tmp": str(tmp_path)},
                        backend="native")
     result = json.loads(out.strip().splitlines()[-1])
     if "skip" in result:
         pytest.skip(result["skip"])
-    expected = {"main": 1, "shared": 2}
+    # [main interpreter's sink, every interpreter's sink] after each event;
+    # the Python counter sees its own interpreter only.
+    expected = {"main": [1, 1], "shared": [1, 2]}
     if sys.version_info >= (3, 12):
-        expected["isolated"] = 2    # not delivered
+        expected["isolated"] = [1, 3]
     assert result == {"c": expected, "python": {"capi_sub.main": 1}}
