@@ -24,8 +24,9 @@ def run_module(*args, backend=None):
 
 def test_pyproject_declares_the_console_script():
     with open(ROOT + "/pyproject.toml", encoding="utf-8") as f:
-        assert re.search(r'^\[project\.scripts\]\npyaudit = "pyaudit\.cli:main"$',
-                         f.read(), re.M)
+        assert re.search(
+            r'^\[project\.scripts\]\npyaudit = "pyaudit\.cli:main"$',
+            f.read(), re.M)
 
 
 @pytest.mark.parametrize("backend", ["native", "python"])
