@@ -2,12 +2,13 @@
 ``--audit-deny`` option.
 
 Installing pyaudit registers this module through the ``pytest11`` entry
-point (named ``pyaudit``), so it is loaded in every pytest session.  Audit
-hooks can never be removed, so it stays inert until used: nothing is
-subscribed, and so pyaudit's hook is not installed, unless a test requests
-the fixture, a test carries the marker, or ``--audit-deny``/``audit_deny``
-is set.  Without the entry point (a checkout), load it with
-``-p pyaudit.pytest_plugin``; disable it with ``-p no:pyaudit``.
+point (named ``pyaudit``, see ``pyaudit._pytest_entry``), so it is loaded
+in every pytest session.  Audit hooks can never be removed, so it stays
+inert until used: nothing is subscribed, and so pyaudit's hook is not
+installed, unless a test requests the fixture, a test carries the marker,
+or ``--audit-deny``/``audit_deny`` is set.  Without the entry point (a
+checkout), load it with ``-p pyaudit.pytest_plugin`` (harmless when it is
+installed too); disable it with ``-p no:pyaudit``.
 
 * ``audit`` fixture: ``audit.watch``, ``audit.record``, ``audit.count`` and
   ``audit.deny`` return the usual pyaudit objects, closed when the test ends.

@@ -4,9 +4,8 @@
 Audit hooks are permanent, so every case runs an inner pytest session in a
 child process (``runpytest_subprocess``).  The inner sessions load the plugin
 explicitly (``-p pyaudit.pytest_plugin``) with plugin autoloading off, so
-they behave the same whether or not pyaudit is installed with its pytest11
-entry point: loading the module both ways would register it twice, which
-pytest refuses.
+they behave the same whether or not pyaudit is installed, and no other
+installed plugin joins in; the entry point is tested on its own.
 """
 
 import json
@@ -459,15 +458,15 @@ def test_plugin_is_inert_unless_used(inner, pytester, uses, added):
     assert status == {"status": 0, "added": added}
 
 
-def test_entry_point_loads_the_plugin(pytester, monkeypatch):
-    """As installed: pytest finds the plugin through the pytest11 entry
-    point that pyproject.toml declares, with no ``-p``."""
+def fake_install(pytester, monkeypatch):
+    """Make pytest find pyaudit's pytest11 entry point, as declared in
+    pyproject.toml, as if pyaudit were installed; returns its (name,
+    module)."""
     with open(os.path.join(ROOT, "pyproject.toml")) as f:
         match = re.search(r'^\[project\.entry-points\.pytest11\]\n'
                           r'(\w+) = "([\w.]+)"$', f.read(), re.M)
     assert match, "pyproject.toml declares no pytest11 entry point"
     name, module = match.groups()
-    assert (name, module) == ("pyaudit", "pyaudit.pytest_plugin")
     dist = pytester.mkdir("site").joinpath("pyaudit_fake-0.dist-info")
     dist.mkdir()
     dist.joinpath("METADATA").write_text(
@@ -477,8 +476,30 @@ def test_entry_point_loads_the_plugin(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(dist.parent), child_env()["PYTHONPATH"]]))
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    return name, module
+
+
+@pytest.mark.parametrize("load", [[], PLUGIN, ["-p", "pyaudit"]])
+def test_installed_plugin_loads_once_however_named(pytester, monkeypatch,
+                                                   load):
+    """As installed: pytest finds the plugin through the pytest11 entry
+    point with no ``-p``, and ``-p pyaudit.pytest_plugin`` (the way from a
+    checkout) or ``-p pyaudit`` does not register it a second time."""
+    assert fake_install(pytester, monkeypatch)[0] == "pyaudit"
     pytester.makepyfile(test_option=OPTION_TESTS)
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--audit-deny=subprocess.*", timeout=120)
+        *(list(load) + ["-p", "no:cacheprovider", "--audit-deny=subprocess.*"]),
+        timeout=120)
     result.assert_outcomes(passed=2, failed=1, errors=1)
     result.stdout.fnmatch_lines(["*= pyaudit: denied audit events =*"])
+
+
+@pytest.mark.parametrize("name", ["pyaudit", "pyaudit.pytest_plugin"])
+def test_installed_plugin_is_disabled_by_either_name(pytester, monkeypatch,
+                                                     name):
+    fake_install(pytester, monkeypatch)
+    pytester.makepyfile(test_fixture="def test_uses(audit): pass")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:" + name, timeout=120)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'audit' not found*"])
