@@ -1,7 +1,9 @@
 """The pytest plugin's denial: ``@pytest.mark.audit_deny`` and
-``--audit-deny``/``audit_deny`` deny events during a test's phases, fail a
-phase that attempted one (even when the code caught the ``pyaudit.Denied``)
-and list what was denied in the terminal summary.
+``--audit-deny``/``audit_deny`` deny events during a test's phases (less
+what ``@pytest.mark.audit_allow`` allows), fail a phase that attempted one
+(even when the code caught the ``pyaudit.Denied``) and list what was
+denied in the terminal summary, with pytest-xdist too: each worker hands
+its list to the controller in ``workeroutput``.
 """
 
 import contextlib
@@ -14,12 +16,15 @@ import pluggy
 import pytest
 
 import pyaudit
-from pyaudit._pytest_patterns import (DENY_MARKER, marker_patterns, quietly,
+from pyaudit._pytest_patterns import (ALLOW_MARKER, DENY_MARKER,
+                                      marker_label, marker_patterns, quietly,
                                       short)
 
 MAX_DETAILED = 20       # attempts kept with a stack, per test phase
 MAX_SHOWN = 5           # attempts described in a failure message
 MAX_FRAMES = 6          # frames shown per attempt
+PHASES = ("setup", "call", "teardown")
+WORKER_OUTPUT = "pyaudit_denied"    # key of an xdist worker's output
 
 # Frames in these packages are not the code under test.
 _SKIPPED_DIRS = tuple(os.path.dirname(module.__file__) + os.sep
@@ -98,9 +103,9 @@ class _PhaseDenial:
     and, for the first few, a stack (``pyaudit.watch``, which runs before
     the ``pyaudit.deny`` that refuses the event)."""
 
-    def __init__(self, patterns, sources):
+    def __init__(self, patterns, label):
         self.patterns = patterns
-        self.sources = sources
+        self.label = label          # what denied them, for the message
         self.attempts = []
         self.counts = {}
         self._subscriptions = []
@@ -135,7 +140,7 @@ class _PhaseDenial:
         """The failure message: what was denied, by what, and where."""
         counts = sorted(self.counts.items())
         lines = ["pyaudit: audit events denied during %s by %s: %s" % (
-            when, " and ".join(self.sources),
+            when, self.label,
             ", ".join("%s x%d" % count for count in counts))]
         groups = {}     # same event from the same place: shown once
         for attempt in self.attempts:
@@ -159,23 +164,29 @@ class DenyPlugin:
         self.rootdir = str(getattr(config, "rootpath", None) or
                            config.rootdir)
         self.denied = []                    # (nodeid, when, {event: n})
+        self._from_workers = False          # denied came from xdist workers
         self._guards = {}                   # (nodeid, when) -> _PhaseDenial
+        self._marked = {}                   # nodeid -> {marker: patterns}
 
     @contextlib.contextmanager
     def _guarding(self, item, when):
-        patterns, sources = self.patterns, []
-        if patterns:
+        # The markers, read at setup (none if they were bad).
+        marked = self._marked.get(item.nodeid, {})
+        denied, sources = self.patterns, []
+        if denied:
             sources.append(self.label)
-        if when == "call":
-            marked = marker_patterns(item)     # checked at setup
-            if marked:
-                patterns += marked
-                sources.append("@pytest.mark.%s(%r)"
-                               % (DENY_MARKER, ",".join(marked)))
-        if not patterns:
+        if when == "call" and marked.get(DENY_MARKER):
+            denied += marked[DENY_MARKER]
+            sources.append(marker_label(DENY_MARKER, marked[DENY_MARKER]))
+        if not denied:
             yield
             return
-        guard = _PhaseDenial(patterns, sources)
+        label = " and ".join(sources)
+        allowed = marked.get(ALLOW_MARKER)
+        if allowed:     # exclusions win over every other pattern
+            denied += tuple("!" + pattern for pattern in allowed)
+            label += " except " + marker_label(ALLOW_MARKER, allowed)
+        guard = _PhaseDenial(denied, label)
         try:
             yield
         finally:
@@ -189,12 +200,14 @@ class DenyPlugin:
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_setup(self, item):
         try:    # a bad marker errors the test before its fixtures run
-            marker_patterns(item, check=True)
+            marked = {marker: marker_patterns(item, marker, check=True)
+                      for marker in (DENY_MARKER, ALLOW_MARKER)}
             error = None
         except (TypeError, ValueError) as exc:
             error = str(exc)
         if error is not None:
             pytest.fail(error, pytrace=False)
+        self._marked[item.nodeid] = marked
         with self._guarding(item, "setup"):
             yield
 
@@ -205,8 +218,11 @@ class DenyPlugin:
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_teardown(self, item):
-        with self._guarding(item, "teardown"):
-            yield
+        try:
+            with self._guarding(item, "teardown"):
+                yield
+        finally:
+            self._marked.pop(item.nodeid, None)
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
@@ -231,13 +247,33 @@ class DenyPlugin:
                 self.patterns)
         return None
 
+    # -- pytest-xdist: workers run the tests, the controller reports --
+
+    @pytest.hookimpl(tryfirst=True)     # before xdist sends workeroutput
+    def pytest_sessionfinish(self, session):
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:      # an xdist worker
+            output[WORKER_OUTPUT] = [list(entry) for entry in self.denied]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        """An xdist worker finished (without output if it crashed)."""
+        output = getattr(node, "workeroutput", None) or {}
+        for nodeid, when, counts in output.get(WORKER_OUTPUT, ()):
+            self.denied.append((nodeid, when, dict(counts)))
+            self._from_workers = True
+
     def pytest_terminal_summary(self, terminalreporter):
         if not self.denied:
             return
+        denied = self.denied
+        if self._from_workers:      # workers finish in any order
+            denied = sorted(denied, key=lambda entry: (
+                entry[0], PHASES.index(entry[1])))
         write = terminalreporter.write_line
         terminalreporter.write_sep("=", "pyaudit: denied audit events")
         write("%6s  %-28s %s" % ("count", "event", "test"))
-        for nodeid, when, counts in self.denied:
+        for nodeid, when, counts in denied:
             where = nodeid if when == "call" else "%s (%s)" % (nodeid, when)
             for name, n in sorted(counts.items()):
                 write("%6d  %-28s %s" % (n, name, where))

@@ -12,6 +12,7 @@ import pyaudit
 from pyaudit import _catalog
 
 DENY_MARKER = "audit_deny"
+ALLOW_MARKER = "audit_allow"
 
 # Short reprs, for pattern arguments in messages and event arguments in
 # failure reports.
@@ -56,20 +57,30 @@ def split(values, source):
     return tuple(items)
 
 
-def marker_patterns(item, check=False):
-    """The pattern items of every ``audit_deny`` marker on ``item`` (from
-    the function, class and module), or () without one.  With ``check``,
-    warn about names that no event of this Python has, blaming the test."""
+def marker_label(marker, items):
+    """How failure messages name the patterns of ``marker``."""
+    return "@pytest.mark.%s(%r)" % (marker, ",".join(items))
+
+
+def marker_patterns(item, marker, check=False):
+    """The pattern items of every ``marker`` (DENY_MARKER or ALLOW_MARKER)
+    on ``item`` (from the function, class and module), or () without one.
+    With ``check``, warn about names that no event of this Python has,
+    blaming the test."""
     items = ()
-    for mark in item.iter_markers(DENY_MARKER):
+    for mark in item.iter_markers(marker):
         source = "@pytest.mark.%s(%s)" % (
-            DENY_MARKER, ", ".join(short.repr(arg) for arg in mark.args))
+            marker, ", ".join(short.repr(arg) for arg in mark.args))
         if mark.kwargs:
             raise TypeError("%s: takes only patterns, not keyword arguments "
                             "%s" % (source, ", ".join(sorted(mark.kwargs))))
         if not mark.args:
             raise ValueError("%s: give at least one pattern" % (source,))
         marked = split(mark.args, source)
+        excluded = [pattern for pattern in marked if pattern.startswith("!")]
+        if marker == ALLOW_MARKER and excluded:
+            raise ValueError("%s: give the patterns to allow, not exclusions "
+                             "such as %r" % (source, excluded[0]))
         items += marked
         if check:
             path, lineno, _ = item.reportinfo()

@@ -28,8 +28,8 @@ import pytest
 import pyaudit
 from pyaudit._api import DEFAULT_CAPACITY
 from pyaudit._pytest_deny import DenyPlugin
-from pyaudit._pytest_patterns import (DENY_MARKER, quietly, split,
-                                      unknown_events)
+from pyaudit._pytest_patterns import (ALLOW_MARKER, DENY_MARKER, quietly,
+                                      split, unknown_events)
 
 
 # -- the ``audit`` fixture --------------------------------------------------
@@ -103,6 +103,11 @@ def pytest_configure(config):
         "%s(*patterns): deny audit events matching the pyaudit patterns "
         "while the test function runs; the test fails if one was attempted, "
         "even if the code caught the pyaudit.Denied." % DENY_MARKER)
+    config.addinivalue_line(
+        "markers",
+        "%s(*patterns): do not deny, in this test, the audit events "
+        "matching the pyaudit patterns that --audit-deny, the audit_deny ini "
+        "option or an audit_deny marker would deny." % ALLOW_MARKER)
     patterns, labels = (), []
     for values, source in ((config.getini("audit_deny"), "audit_deny (ini)"),
                            (config.getoption("audit_deny"), "--audit-deny")):

@@ -395,6 +395,24 @@ def test_option_summary_is_absent_when_nothing_is_denied(inner, pytester):
     assert "pyaudit: denied audit events" not in output(result)
 
 
+XDIST = ("-p", "xdist.plugin", "-n", "2")   # pytest-xdist, two workers
+
+
+def test_option_summary_collects_what_xdist_workers_denied(inner, pytester):
+    pytester.makepyfile(test_option=OPTION_TESTS)
+    result = inner("--audit-deny=socket.*,subprocess.*", *XDIST)
+    result.assert_outcomes(passed=1, failed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*= pyaudit: denied audit events =*",
+        " count  event * test",
+        # sorted by test: the workers finish in any order
+        "     1  socket.getaddrinfo * test_option.py::test_connects",
+        "     1  subprocess.Popen * test_option.py::test_fixture_spawns "
+        "(setup)",
+        "     1  subprocess.Popen * test_option.py::test_spawns",
+    ])
+
+
 @pytest.mark.parametrize("args, message", [
     (["--audit-deny=socket.*x"],
      "ERROR: --audit-deny: pattern 'socket.*x' uses '*' in an unsupported "
@@ -418,6 +436,111 @@ def test_option_warns_about_an_unknown_name(inner, pytester):
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
         "*UnknownEventWarning: --audit-deny: pattern 'sockt.*' *"])
+
+
+# -- the audit_allow marker ----------------------------------------------------
+
+ALLOW_TESTS = """
+    import socket
+    import subprocess
+    import sys
+    import pytest
+
+    def spawn():
+        subprocess.run([sys.executable, "-c", "pass"])
+
+    def connect():
+        try:
+            socket.create_connection(("127.0.0.1", 9), timeout=5).close()
+        except OSError:
+            pass
+
+    @pytest.fixture
+    def spawned():
+        spawn()
+
+    @pytest.mark.audit_allow("subprocess.*")
+    def test_allowed_spawns(spawned):
+        spawn()
+
+    @pytest.mark.audit_allow("subprocess.Popen")
+    def test_allowed_spawns_but_connects():
+        spawn()
+        connect()
+
+    def test_spawns():
+        try:
+            spawn()
+        except OSError:
+            pass
+
+    @pytest.mark.audit_allow("socket.*", "subprocess.*")
+    class TestAllowedAll:
+        @pytest.mark.audit_deny("subprocess.Popen")
+        def test_marked_deny_is_lifted_too(self):
+            spawn()
+            connect()
+"""
+
+
+def test_allow_marker_lifts_the_global_denial_for_one_test(inner, pytester):
+    pytester.makepyfile(test_allow=ALLOW_TESTS)
+    result = inner("--audit-deny=socket.*,subprocess.*")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines([
+        "*_ test_allowed_spawns_but_connects _*",
+        "pyaudit: audit events denied during the test by "
+        "--audit-deny=socket.*,subprocess.* except "
+        "@pytest.mark.audit_allow('subprocess.Popen'): socket.getaddrinfo x1",
+        "*_ test_spawns _*",
+        "pyaudit: audit events denied during the test by "
+        "--audit-deny=socket.*,subprocess.*: subprocess.Popen x1",
+    ])
+    result.stdout.fnmatch_lines([
+        "PASSED test_allow.py::test_allowed_spawns",
+        "PASSED test_allow.py::TestAllowedAll::test_marked_deny_is_lifted_too",
+    ])
+
+
+def test_allow_marker_without_a_denial_changes_nothing(inner, pytester):
+    pytester.makepyfile(test_allow=ALLOW_TESTS)
+    result = inner("-k", "allowed_spawns and not connects")
+    result.assert_outcomes(passed=1)
+    assert "pyaudit: denied audit events" not in output(result)
+
+
+def test_bad_allow_marker_errors_that_test_only(inner, pytester):
+    pytester.makepyfile(test_bad_allow="""
+        import pytest
+
+        @pytest.mark.audit_allow("!socket.*")
+        def test_exclusion():
+            pass
+
+        @pytest.mark.audit_allow()
+        def test_no_pattern():
+            pass
+
+        @pytest.mark.audit_allow("sockt.*")
+        def test_typo():
+            pass
+    """)
+    result = inner("--audit-deny=socket.*")
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines([
+        "*_ ERROR at setup of test_exclusion _*",
+        "@pytest.mark.audit_allow('!socket.*'): give the patterns to allow, "
+        "not exclusions such as '!socket.*'",
+        "*_ ERROR at setup of test_no_pattern _*",
+        "@pytest.mark.audit_allow(): give at least one pattern",
+        "*UnknownEventWarning: @pytest.mark.audit_allow('sockt.*'): pattern "
+        "'sockt.*' *",
+    ])
+
+
+def test_allow_marker_is_registered(inner):
+    result = inner("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.audit_allow(*patterns): *"])
 
 
 # -- inert unless used, and loaded by the entry point -------------------------
