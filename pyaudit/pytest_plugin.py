@@ -1,14 +1,15 @@
-"""pytest plugin: the ``audit`` fixture, the ``audit_deny`` marker and the
-``--audit-deny`` option.
+"""pytest plugin: the ``audit`` fixture, the ``audit_deny`` and
+``audit_allow`` markers, and the ``--audit-deny`` and ``--audit-record``
+options (docs/pytest-plugin.md).
 
 Installing pyaudit registers this module through the ``pytest11`` entry
 point (named ``pyaudit``, see ``pyaudit._pytest_entry``), so it is loaded
 in every pytest session.  Audit hooks can never be removed, so it stays
 inert until used: nothing is subscribed, and so pyaudit's hook is not
-installed, unless a test requests the fixture, a test carries the marker,
-or ``--audit-deny``/``audit_deny`` is set.  Without the entry point (a
-checkout), load it with ``-p pyaudit.pytest_plugin`` (harmless when it is
-installed too); disable it with ``-p no:pyaudit``.
+installed, unless a test requests the fixture, a test carries a marker, or
+``--audit-deny``/``audit_deny`` or ``--audit-record`` is set.  Without the
+entry point (a checkout), load it with ``-p pyaudit.pytest_plugin``
+(harmless when it is installed too); disable it with ``-p no:pyaudit``.
 
 * ``audit`` fixture: ``audit.watch``, ``audit.record``, ``audit.count`` and
   ``audit.deny`` return the usual pyaudit objects, closed when the test ends.
@@ -18,7 +19,11 @@ installed too); disable it with ``-p no:pyaudit``.
   the ``pyaudit.Denied`` (a ``PermissionError``, so an ``OSError``).
 * ``--audit-deny=PATTERNS`` (repeatable; added to the ``audit_deny`` ini
   lines): the same for every test, covering its setup, call and teardown; the
-  terminal summary lists what was denied.
+  terminal summary lists what was denied (pyaudit._pytest_deny).
+* ``@pytest.mark.audit_allow(*patterns)``: what is denied for that test
+  leaves out the events matching these patterns.
+* ``--audit-record=FILE`` (with ``--audit-record-events=PATTERNS``): every
+  matching event of every test phase as a JSON line (pyaudit._pytest_record).
 """
 
 import warnings
@@ -28,6 +33,7 @@ import pytest
 import pyaudit
 from pyaudit._api import DEFAULT_CAPACITY
 from pyaudit._pytest_deny import DenyPlugin
+from pyaudit._pytest_record import RecordPlugin
 from pyaudit._pytest_patterns import (ALLOW_MARKER, DENY_MARKER, quietly,
                                       split, unknown_events)
 
@@ -95,6 +101,17 @@ def pytest_addoption(parser):
     parser.addini(
         "audit_deny", type="linelist", default=[],
         help="pyaudit patterns to deny in every test, as --audit-deny.")
+    group.addoption(
+        "--audit-record", metavar="FILE",
+        help="write each matching audit event raised during a test's setup, "
+             "call or teardown to FILE as a JSON line naming the test and "
+             "the phase (FILE is replaced; pytest-xdist workers append to "
+             "it).")
+    group.addoption(
+        "--audit-record-events", action="append", metavar="PATTERNS",
+        help="the events --audit-record writes (pyaudit patterns; "
+             "repeatable; default: the security-relevant set of 'pyaudit "
+             "run', pyaudit.cli.run.DEFAULT_EVENTS).")
 
 
 def pytest_configure(config):
@@ -123,3 +140,25 @@ def pytest_configure(config):
             labels.append("%s=%s" % (source.split()[0], ",".join(items)))
     config.pluginmanager.register(
         DenyPlugin(config, patterns, " and ".join(labels)), "pyaudit-deny")
+    _configure_recording(config)
+
+
+def _configure_recording(config):
+    path = config.getoption("audit_record")
+    events = config.getoption("audit_record_events")
+    if path is None:
+        if events is not None:
+            raise pytest.UsageError("--audit-record-events: give the file to "
+                                    "record to with --audit-record FILE")
+        return
+    patterns = None     # the default set
+    if events is not None:
+        try:
+            patterns = split(events, "--audit-record-events")
+        except (TypeError, ValueError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        for warning in unknown_events(patterns):
+            config.issue_config_time_warning(pyaudit.UnknownEventWarning(
+                "--audit-record-events: %s" % (warning,)), stacklevel=2)
+    config.pluginmanager.register(RecordPlugin(config, path, patterns),
+                                  "pyaudit-record")

@@ -543,6 +543,143 @@ def test_allow_marker_is_registered(inner):
     result.stdout.fnmatch_lines(["@pytest.mark.audit_allow(*patterns): *"])
 
 
+# -- --audit-record ------------------------------------------------------------
+
+RECORD_TESTS = """
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import pytest
+
+    @pytest.fixture
+    def notes():
+        path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        with open(path, "w") as f:
+            f.write("x")
+        yield path
+        os.remove(path)
+
+    def test_uses_notes(notes):
+        with open(notes) as f:
+            f.read()
+        subprocess.run([sys.executable, "-c", "pass"])
+
+    def test_pure():
+        assert sum(range(4)) == 6
+
+    def test_sees_earlier_lines():
+        with open(os.environ["RECORD_FILE"]) as f:
+            events = [json.loads(line)["event"] for line in f]
+        assert "subprocess.Popen" in events
+"""
+RECORD_KEYS = {"test", "phase", "event", "args", "time_ns", "thread", "pid"}
+
+
+def recorded(path):
+    with open(str(path)) as f:
+        lines = f.read().splitlines()
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        assert set(record) == RECORD_KEYS, record
+    return records
+
+
+def test_record_writes_each_event_of_each_phase(inner, pytester,
+                                                 monkeypatch):
+    path = pytester.path / "events.jsonl"
+    path.write_text("left from an earlier run\n")
+    monkeypatch.setenv("RECORD_FILE", str(path))
+    pytester.makepyfile(test_record=RECORD_TESTS)
+    result = inner("--audit-record", "events.jsonl")
+    result.assert_outcomes(passed=3)    # test_sees_earlier_lines: flushed
+    records = recorded(path)
+    result.stdout.fnmatch_lines(["pyaudit: %d audit events recorded to %s"
+                                 % (len(records), path)])
+    test = "test_record.py::test_uses_notes"
+    seen = [(r["test"], r["phase"], r["event"]) for r in records
+            if r["event"] in ("open", "os.remove", "subprocess.Popen")]
+    assert seen == [(test, "setup", "open"), (test, "call", "subprocess.Popen"),
+                    (test, "teardown", "os.remove")]
+    [written] = [r for r in records if r["event"] == "open"]
+    assert written["args"][0].endswith("notes.txt")
+    assert written["args"][1] == "w"        # the read of it is not recorded
+    assert {r["test"] for r in records} == {test}
+    assert [r["time_ns"] for r in records] == sorted(
+        r["time_ns"] for r in records)
+    assert len({r["pid"] for r in records}) == 1
+
+
+def test_record_events_chooses_what_is_written(inner, pytester):
+    pytester.makepyfile(test_record="""
+        import subprocess
+        import sys
+
+        def test_raises():
+            sys.audit("plugin_test.a", 1, b"raw", float("nan"), (2, [3]))
+            subprocess.run([sys.executable, "-c", "pass"])
+    """)
+    result = inner("--audit-record=events.jsonl",
+                   "--audit-record-events=plugin_test.*",
+                   "-W", "ignore::pyaudit.UnknownEventWarning")
+    result.assert_outcomes(passed=1)
+    [record] = recorded(pytester.path / "events.jsonl")
+    assert (record["test"], record["phase"], record["event"]) == (
+        "test_record.py::test_raises", "call", "plugin_test.a")
+    assert record["args"] == [1, "b'raw'", "nan", [2, [3]]]
+
+
+def test_record_keeps_denied_attempts(inner, pytester):
+    pytester.makepyfile(test_option=OPTION_TESTS)
+    result = inner("--audit-deny=subprocess.*", "--audit-record=out.jsonl",
+                   "-k", "test_spawns")
+    result.assert_outcomes(failed=1)
+    assert [(r["test"], r["event"]) for r in recorded(
+        pytester.path / "out.jsonl")] == [
+        ("test_option.py::test_spawns", "subprocess.Popen")]
+
+
+def test_record_with_xdist_workers_appends_whole_lines(inner, pytester,
+                                                       monkeypatch):
+    path = pytester.path / "events.jsonl"
+    path.write_text("left from an earlier run\n")
+    monkeypatch.setenv("RECORD_FILE", str(path))
+    pytester.makepyfile(test_record=RECORD_TESTS, test_option=OPTION_TESTS)
+    # --dist=loadfile: each worker runs one of the two files
+    result = inner("--audit-record=events.jsonl", "-k", "not earlier",
+                   "--dist=loadfile", *XDIST)
+    result.assert_outcomes(passed=6)
+    records = recorded(path)
+    result.stdout.fnmatch_lines(["pyaudit: %d audit events recorded to %s"
+                                 % (len(records), path)])
+    tests = {(r["test"], r["event"]) for r in records}
+    assert {("test_record.py::test_uses_notes", "subprocess.Popen"),
+            ("test_option.py::test_spawns", "subprocess.Popen"),
+            ("test_option.py::test_fixture_spawns", "subprocess.Popen"),
+            ("test_option.py::test_connects", "socket.getaddrinfo")} <= tests
+    assert len({r["pid"] for r in records}) == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--audit-record-events=socket.*"],
+     "ERROR: --audit-record-events: give the file to record to with "
+     "--audit-record FILE"),
+    (["--audit-record=out.jsonl", "--audit-record-events=so*"],
+     "ERROR: --audit-record-events: pattern 'so*' uses '*' in an "
+     "unsupported place; allowed: *"),
+    (["--audit-record=missing/out.jsonl"],
+     "ERROR: --audit-record: cannot open */missing/out.jsonl: No such file "
+     "or directory"),
+])
+def test_bad_record_option_is_a_usage_error(inner, pytester, args, message):
+    pytester.makepyfile(test_nothing="def test_nothing(): pass")
+    result = inner(*args)
+    assert result.ret == USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert "Traceback" not in output(result)
+
+
 # -- inert unless used, and loaded by the entry point -------------------------
 
 COUNT_HOOKS = """
