@@ -16,6 +16,7 @@ import pluggy
 import pytest
 
 import pyaudit
+from pyaudit._pytest_phases import PhasePlugin
 from pyaudit._pytest_patterns import (ALLOW_MARKER, DENY_MARKER,
                                       marker_label, marker_patterns, quietly,
                                       short)
@@ -24,7 +25,6 @@ MAX_DETAILED = 20       # attempts kept with a stack, per test phase
 MAX_SHOWN = 5           # attempts described in a failure message
 MAX_FRAMES = 6          # frames shown per attempt
 PHASES = ("setup", "call", "teardown")
-WORKER_OUTPUT = "pyaudit_denied"    # key of an xdist worker's output
 
 # Frames in these packages are not the code under test.
 _SKIPPED_DIRS = tuple(os.path.dirname(module.__file__) + os.sep
@@ -154,9 +154,11 @@ class _PhaseDenial:
         return "\n".join(lines)
 
 
-class DenyPlugin:
-    """The hooks behind the marker and the option (registered always; they
+class DenyPlugin(PhasePlugin):
+    """The hooks behind the markers and the option (registered always; they
     subscribe only for a marked test or when the option is set)."""
+
+    WORKER_OUTPUT = "pyaudit_denied"
 
     def __init__(self, config, patterns, label):
         self.patterns = patterns            # from the option and ini
@@ -169,9 +171,30 @@ class DenyPlugin:
         self._marked = {}                   # nodeid -> {marker: patterns}
 
     @contextlib.contextmanager
+    def phase(self, item, when):
+        """Deny during one phase what the option, the ini lines and the
+        markers deny; the markers are read at setup, and a bad one errors
+        the test before its fixtures run."""
+        if when == "setup":
+            try:
+                self._marked[item.nodeid] = {
+                    marker: marker_patterns(item, marker, check=True)
+                    for marker in (DENY_MARKER, ALLOW_MARKER)}
+                error = None
+            except (TypeError, ValueError) as exc:
+                error = str(exc)
+            if error is not None:
+                pytest.fail(error, pytrace=False)
+        try:
+            with self._guarding(item, when):
+                yield
+        finally:
+            if when == "teardown":
+                self._marked.pop(item.nodeid, None)
+
+    @contextlib.contextmanager
     def _guarding(self, item, when):
-        # The markers, read at setup (none if they were bad).
-        marked = self._marked.get(item.nodeid, {})
+        marked = self._marked.get(item.nodeid, {})  # none if they were bad
         denied, sources = self.patterns, []
         if denied:
             sources.append(self.label)
@@ -193,36 +216,6 @@ class DenyPlugin:
             guard.close()
             if guard.total:
                 self._guards[item.nodeid, when] = guard
-
-    # The phases' innermost wrappers: denial covers the fixtures (setup,
-    # teardown) or the test function (call), not pytest's own work.
-
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_setup(self, item):
-        try:    # a bad marker errors the test before its fixtures run
-            marked = {marker: marker_patterns(item, marker, check=True)
-                      for marker in (DENY_MARKER, ALLOW_MARKER)}
-            error = None
-        except (TypeError, ValueError) as exc:
-            error = str(exc)
-        if error is not None:
-            pytest.fail(error, pytrace=False)
-        self._marked[item.nodeid] = marked
-        with self._guarding(item, "setup"):
-            yield
-
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_call(self, item):
-        with self._guarding(item, "call"):
-            yield
-
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_teardown(self, item):
-        try:
-            with self._guarding(item, "teardown"):
-                yield
-        finally:
-            self._marked.pop(item.nodeid, None)
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
@@ -247,19 +240,11 @@ class DenyPlugin:
                 self.patterns)
         return None
 
-    # -- pytest-xdist: workers run the tests, the controller reports --
+    def worker_result(self):
+        return [list(entry) for entry in self.denied]
 
-    @pytest.hookimpl(tryfirst=True)     # before xdist sends workeroutput
-    def pytest_sessionfinish(self, session):
-        output = getattr(session.config, "workeroutput", None)
-        if output is not None:      # an xdist worker
-            output[WORKER_OUTPUT] = [list(entry) for entry in self.denied]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node, error):
-        """An xdist worker finished (without output if it crashed)."""
-        output = getattr(node, "workeroutput", None) or {}
-        for nodeid, when, counts in output.get(WORKER_OUTPUT, ()):
+    def add_worker_result(self, result):
+        for nodeid, when, counts in result:
             self.denied.append((nodeid, when, dict(counts)))
             self._from_workers = True
 

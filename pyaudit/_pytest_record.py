@@ -14,6 +14,7 @@ to the same file (the controller, or a session without xdist, empties it
 first).
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -24,12 +25,13 @@ import pytest
 
 import pyaudit
 from pyaudit._pytest_patterns import quietly
+from pyaudit._pytest_phases import PhasePlugin
 
-WORKER_OUTPUT = "pyaudit_recorded"  # key of an xdist worker's output
 
-
-class RecordPlugin:
+class RecordPlugin(PhasePlugin):
     """Records the events of every test phase into an open file."""
+
+    WORKER_OUTPUT = "pyaudit_recorded"
 
     def __init__(self, config, path, patterns):
         # pyaudit run's default set and conversions, imported only when
@@ -69,47 +71,25 @@ class RecordPlugin:
             self.lost += 1
             self.error = self.error or "%s: %s" % (type(exc).__name__, exc)
 
-    def _recording(self, item, when):
+    @contextlib.contextmanager
+    def phase(self, item, when):
         with quietly():     # user patterns were checked at configure
-            return pyaudit.watch(self.patterns, functools.partial(
+            subscription = pyaudit.watch(self.patterns, functools.partial(
                 self._event, item.nodeid, when))
-
-    # The phases' innermost wrappers, as for denial: the fixtures (setup,
-    # teardown) and the test function (call), not pytest's own work.
-
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_setup(self, item):
-        with self._recording(item, "setup"):
-            yield
-
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_call(self, item):
-        with self._recording(item, "call"):
-            yield
-
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_teardown(self, item):
-        with self._recording(item, "teardown"):
+        with subscription:
             yield
 
     def pytest_unconfigure(self, config):
         os.close(self._fd)
 
-    # -- pytest-xdist: workers record, the controller reports --
+    def worker_result(self):
+        return [self.written, self.lost, self.error]
 
-    @pytest.hookimpl(tryfirst=True)     # before xdist sends workeroutput
-    def pytest_sessionfinish(self, session):
-        output = getattr(session.config, "workeroutput", None)
-        if output is not None:
-            output[WORKER_OUTPUT] = [self.written, self.lost, self.error]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node, error):
-        output = getattr(node, "workeroutput", None) or {}
-        written, lost, first_error = output.get(WORKER_OUTPUT, (0, 0, None))
+    def add_worker_result(self, result):
+        written, lost, error = result
         self.written += written
         self.lost += lost
-        self.error = self.error or first_error
+        self.error = self.error or error
 
     def pytest_terminal_summary(self, terminalreporter):
         write = terminalreporter.write_line
