@@ -448,7 +448,7 @@ def test_option_warns_about_an_unknown_name(inner, pytester):
         "*UnknownEventWarning: --audit-deny: pattern 'sockt.*' *"])
 
 
-# -- the audit_allow marker ----------------------------------------------------
+# -- the audit_allow marker ---------------------------------------------------
 
 ALLOW_TESTS = """
     import socket
@@ -542,7 +542,7 @@ def test_bad_allow_marker_errors_that_test_only(inner, pytester):
     ])
 
 
-# -- --audit-record ------------------------------------------------------------
+# -- --audit-record -----------------------------------------------------------
 
 RECORD_TESTS = """
     import json
@@ -599,7 +599,8 @@ def test_record_writes_each_event_of_each_phase(inner, pytester,
     test = "test_record.py::test_uses_notes"
     seen = [(r["test"], r["phase"], r["event"]) for r in records
             if r["event"] in ("open", "os.remove", "subprocess.Popen")]
-    assert seen == [(test, "setup", "open"), (test, "call", "subprocess.Popen"),
+    assert seen == [(test, "setup", "open"),
+                    (test, "call", "subprocess.Popen"),
                     (test, "teardown", "os.remove")]
     [written] = [r for r in records if r["event"] == "open"]
     assert written["args"][0].endswith("notes.txt")
@@ -728,7 +729,8 @@ def test_installed_plugin_loads_once_however_named(pytester, monkeypatch,
     assert fake_install(pytester, monkeypatch)[0] == "pyaudit"
     pytester.makepyfile(test_option=OPTION_TESTS)
     result = pytester.runpytest_subprocess(
-        *(list(load) + ["-p", "no:cacheprovider", "--audit-deny=subprocess.*"]),
+        *(list(load) + ["-p", "no:cacheprovider",
+                        "--audit-deny=subprocess.*"]),
         timeout=120)
     result.assert_outcomes(passed=2, failed=1, errors=1)
     result.stdout.fnmatch_lines(["*= pyaudit: denied audit events =*"])
