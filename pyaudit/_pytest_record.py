@@ -38,8 +38,10 @@ class RecordPlugin(PhasePlugin):
         # recording: the one statement of those rules.
         from pyaudit.cli import run
         self._json_safe = run.json_safe
-        self._writes_only = patterns is None and run.opens_for_writing
         self.patterns = run.DEFAULT_EVENTS if patterns is None else patterns
+        # With the default set, an "open" counts only when it writes.
+        self._open_counts = run.opens_for_writing if patterns is None \
+            else None
         self.path = os.path.join(str(config.invocation_params.dir), path)
         worker = hasattr(config, "workerinput")   # xdist: append only
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
@@ -55,8 +57,8 @@ class RecordPlugin(PhasePlugin):
 
     def _event(self, nodeid, when, name, args):
         """The watch callback: never raises into the audited operation."""
-        if self._writes_only and name == "open" \
-                and not self._writes_only(args):
+        if name == "open" and self._open_counts is not None \
+                and not self._open_counts(args):
             return
         try:
             data = (json.dumps({
