@@ -33,7 +33,7 @@ PLATFORMS = {"windows": "Windows", "unix": "Unix", "linux": "Linux",
 ANY_PLATFORM = "any"    # a platform argument that means every platform
 
 _catalog = None     # (versions, {name: raw entry}, {doc_name: name})
-_known_names_cache = {}     # catalog version -> frozenset of names
+_known_names_cache = {}     # (catalog version, tags) -> frozenset of names
 
 
 class UnknownEventWarning(UserWarning):
@@ -255,13 +255,14 @@ def _raisers(raws, tags, resolved, what):
                           for version in raw["versions"]), key=_key)
     if here:
         return ": only Python %s raise %s" % (_span(versions), what)
-    platforms = _and([PLATFORMS[name] for name in PLATFORMS
-                      if any(name in raw["platforms"] for raw in raws)])
+    platforms = [PLATFORMS[name] for name in PLATFORMS
+                 if any(name in raw["platforms"] for raw in raws)]
     if resolved in versions:
-        verb = "raises" if " and " not in platforms else "raise"
-        return ": only %s %s %s" % (platforms, verb, what)
-    return ": only Python %s on %s raise %s" % (_span(versions), platforms,
-                                                what)
+        return ": only %s %s %s" % (
+            _and(platforms), "raises" if len(platforms) == 1 else "raise",
+            what)
+    return ": only Python %s on %s raise %s" % (_span(versions),
+                                                _and(platforms), what)
 
 
 def _exact_message(item, text, known, where, tags, resolved):
