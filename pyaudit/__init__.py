@@ -7,7 +7,6 @@ callbacks (``watch``), recorded (``record``), counted (``count``) or refused
 """
 
 import os
-import warnings
 
 from . import _api
 from ._build_flags import get_include
@@ -41,6 +40,9 @@ def _load_core(name):
 
 
 def _choose_core():
+    """The native core, or the pure-Python one when PYAUDIT_BACKEND=python
+    asks for it.  Never a silent fallback: without the extension, importing
+    pyaudit fails and says how to get it."""
     wanted = os.environ.get("PYAUDIT_BACKEND", "")
     if wanted and wanted not in _BACKENDS:
         raise ImportError("PYAUDIT_BACKEND=%r is not known; use one of %s"
@@ -50,12 +52,31 @@ def _choose_core():
     try:
         return _load_core("native")
     except ImportError as exc:
-        if wanted == "native":
-            raise
-        warnings.warn("pyaudit's C extension could not be imported (%s); "
-                      "using the slower pure-Python backend" % (exc,),
-                      ImportWarning, stacklevel=3)
-        return _load_core("python")
+        # name: so that ``python -m pyaudit`` reports it in one line.
+        raise ImportError(
+            "pyaudit's C extension %s: %s; or set PYAUDIT_BACKEND=python to "
+            "choose the slower pure-Python backend" % _no_extension(exc),
+            name=__name__) from None
+
+
+def _no_extension(exc):
+    """(what is wrong, what to do) when the C extension cannot be imported
+    (``exc``): the problem completes "pyaudit's C extension ..."."""
+    import importlib.machinery
+    from ._version import install_command
+    here = os.path.dirname(os.path.abspath(__file__))
+    fix = "reinstall pyaudit (%s --force-reinstall)" % install_command()
+    if importlib.machinery.PathFinder.find_spec(
+            __name__ + "._pyaudit", [here]) is not None:
+        problem = "failed to load (%s)" % (exc,)
+    elif os.path.isdir(os.path.join(os.path.dirname(here), "csrc")):
+        problem = "is not built in this source tree (%s)" % here
+        fix = ("install pyaudit (pip install .) and run it from outside "
+               "the tree, or build the extension in place "
+               "(pip install -e .)")
+    else:
+        problem = "is missing from %s" % here
+    return problem, fix
 
 
 def _api_for(name):

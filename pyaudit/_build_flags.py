@@ -27,8 +27,18 @@ def get_include():
 
 
 def get_library():
-    """The path of the library that exports the C API (the extension)."""
-    from . import _pyaudit
+    """The path of the library that exports the C API (the extension).
+
+    ImportError, saying what to do, when the extension cannot be imported
+    (the pure-Python backend has no C API).
+    """
+    try:
+        from . import _pyaudit
+    except ImportError as exc:
+        from . import _no_extension
+        raise ImportError("the C API needs pyaudit's C extension, which "
+                          "%s: %s" % _no_extension(exc),
+                          name=__package__ + "._pyaudit") from None
     return os.path.abspath(_pyaudit.__file__)
 
 

@@ -15,6 +15,8 @@ dict:
     versions  tuple of the minor versions that raise it, e.g. ("3.8", ...)
     doc       URL of its documentation, or None when undocumented
     note      a one-line remark, or None
+    platforms tuple of the platforms that can raise it, e.g. ("windows",),
+              or None when every platform can (see PLATFORMS)
 """
 
 import sys
@@ -24,8 +26,14 @@ from . import _patterns
 
 DOCS_ROOT = "https://docs.python.org/3/"
 
+# The platforms of events.json's "platforms", as they are named in messages:
+# "unix" is every POSIX system; "linux", "macos" and "bsd" are narrower.
+PLATFORMS = {"windows": "Windows", "unix": "Unix", "linux": "Linux",
+             "macos": "macOS", "bsd": "BSD"}
+ANY_PLATFORM = "any"    # a platform argument that means every platform
+
 _catalog = None     # (versions, {name: raw entry}, {doc_name: name})
-_known_names_cache = {}     # catalog version -> frozenset of names
+_known_names_cache = {}     # (catalog version, tags) -> frozenset of names
 
 
 class UnknownEventWarning(UserWarning):
@@ -101,10 +109,48 @@ def _entry(raw, version):
     if version is not None:
         args = raw.get("args_by_version", {}).get(version, args)
     doc = raw["doc"]
+    platforms = raw.get("platforms")
     return {"name": raw["name"], "args": tuple(args),
             "versions": tuple(raw["versions"]),
             "doc": None if doc is None else DOCS_ROOT + doc,
-            "note": raw.get("note")}
+            "note": raw.get("note"),
+            "platforms": None if platforms is None else tuple(platforms)}
+
+
+def current_platform():
+    """The running Python's platform: "windows", "linux", "macos", "bsd",
+    or "unix" for any other POSIX system."""
+    if sys.platform == "win32":
+        return "windows"
+    if sys.platform.startswith("linux"):
+        return "linux"
+    if sys.platform == "darwin":
+        return "macos"
+    if "bsd" in sys.platform or sys.platform.startswith("dragonfly"):
+        return "bsd"
+    return "unix"
+
+
+def _platform_tags(platform):
+    """The "platforms" values under which ``platform`` (None: the running
+    one) raises an event, as a frozenset; None for ANY_PLATFORM."""
+    if platform is None:
+        platform = current_platform()
+    if platform == ANY_PLATFORM:
+        return None
+    if platform not in PLATFORMS:
+        raise ValueError("platform must be one of %s or %r, not %r"
+                         % (", ".join(map(repr, PLATFORMS)), ANY_PLATFORM,
+                            platform))
+    if platform == "windows":
+        return frozenset(["windows"])
+    return frozenset(["unix", platform])
+
+
+def _raised_on(raw, tags):
+    """Whether the raw entry can be raised under platform ``tags``."""
+    platforms = raw.get("platforms")
+    return tags is None or platforms is None or not tags.isdisjoint(platforms)
 
 
 def catalog_versions():
@@ -112,29 +158,35 @@ def catalog_versions():
     return _load()[0]
 
 
-def _known_names(resolved):
-    """The frozenset of names catalog version ``resolved`` raises (cached)."""
-    names = _known_names_cache.get(resolved)
+def _known_names(resolved, tags):
+    """The frozenset of names catalog version ``resolved`` raises under
+    platform ``tags`` (cached)."""
+    names = _known_names_cache.get((resolved, tags))
     if names is None:
         names = frozenset(name for name, raw in _load()[1].items()
-                          if resolved in raw["versions"])
-        _known_names_cache[resolved] = names
+                          if resolved in raw["versions"]
+                          and _raised_on(raw, tags))
+        _known_names_cache[resolved, tags] = names
     return names
 
 
-def known_events(version=None):
-    """Return {name: entry} for the events that ``version`` raises.
+def known_events(version=None, platform=None):
+    """Return {name: entry} for the events that ``version`` raises on
+    ``platform``.
 
     ``version`` is a str like "3.11"; None means the running Python.  A
     version newer than the catalog gets the newest version's events; one
-    older than 3.8 gets none.  Raises ValueError for a malformed version.
+    older than 3.8 gets none.  ``platform`` is one of PLATFORMS, None for
+    the running one or ANY_PLATFORM for all.  Raises ValueError for a
+    malformed version or an unknown platform.
     """
+    tags = _platform_tags(platform)
     resolved = _resolve(version)
     if resolved is None:
         return {}
     events = _load()[1]
     return {name: _entry(events[name], resolved)
-            for name in sorted(_known_names(resolved))}
+            for name in sorted(_known_names(resolved, tags))}
 
 
 def describe(name, version=None):
@@ -198,43 +250,67 @@ def _prefixes(names):
 _OWN = " (names of your own sys.audit() events are fine)"
 
 
-def _exact_message(item, text, known, where):
+def _and(words):
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1
+                        else words)
+
+
+def _raisers(raws, tags, resolved, what):
+    """": only Python 3.12-3.15 raise <what>", ": only Windows raises
+    <what>" or both at once: who raises the catalog events ``raws``, none
+    of which version ``resolved`` raises on platform ``tags``."""
+    here = [raw for raw in raws if _raised_on(raw, tags)]
+    versions = sorted(set(version for raw in (here or raws)
+                          for version in raw["versions"]), key=_key)
+    if here:
+        return ": only Python %s raise %s" % (_span(versions), what)
+    platforms = [PLATFORMS[name] for name in PLATFORMS
+                 if any(name in raw["platforms"] for raw in raws)]
+    if resolved in versions:
+        return ": only %s %s %s" % (
+            _and(platforms), "raises" if len(platforms) == 1 else "raise",
+            what)
+    return ": only Python %s on %s raise %s" % (_span(versions),
+                                                _and(platforms), what)
+
+
+def _exact_message(item, text, known, where, tags, resolved):
     """Why the exact name ``text`` is not in ``known``."""
     _, events, aliases = _load()
     message = "pattern %r names no audit event of %s" % (item, where)
     if text in events:
-        return message + ": only Python %s raise it" % _span(
-            events[text]["versions"])
+        return message + _raisers([events[text]], tags, resolved, "it")
     if text in aliases:
         return message + (": the docs spell it so, but CPython raises %r"
                           % aliases[text])
     return message + _suggest(text, known) + _OWN
 
 
-def _prefix_message(item, text, known, where):
+def _prefix_message(item, text, known, where, tags, resolved):
     """Why no name in ``known`` starts with ``text`` ("socket.")."""
     events = _load()[1]
     message = "pattern %r matches no audit event of %s" % (item, where)
-    elsewhere = sorted(set(version for name, raw in events.items()
-                           if name.startswith(text)
-                           for version in raw["versions"]), key=_key)
-    if elsewhere:
-        return message + ": only Python %s raise such events" % _span(
-            elsewhere)
+    matching = [raw for name, raw in sorted(events.items())
+                if name.startswith(text)]
+    if matching:
+        return message + _raisers(matching, tags, resolved, "such events")
     return message + _suggest(text, _prefixes(known),
                               show=lambda prefix: repr(prefix + "*")) + _OWN
 
 
-def unknown_pattern_messages(items, version=None, parsed=None):
+def unknown_pattern_messages(items, version=None, platform=None,
+                             parsed=None):
     """One message per item of ``items`` that matches no known event.
 
     Exact names and ``prefix.*`` items are checked against the events of
-    ``version`` (default: the running Python); exclusions and ``*`` are
-    not.  ``parsed`` gives each item's ``(excluded, kind, text)`` as the
-    backend parsed it; without it the items are parsed here.
+    ``version`` (default: the running Python) on ``platform`` (default:
+    the running one; ANY_PLATFORM: all); exclusions and ``*`` are not.
+    ``parsed`` gives each item's ``(excluded, kind, text)`` as the backend
+    parsed it; without it the items are parsed here.
     """
     if parsed is None:
         items, parsed = _patterns.split(items)
+    tags = _platform_tags(platform)
     resolved = _resolve(version)
     if resolved is None:
         return []
@@ -242,14 +318,17 @@ def unknown_pattern_messages(items, version=None, parsed=None):
     where = "Python " + asked
     if asked != resolved:
         where += " (as far as the catalog, which ends at %s, knows)" % resolved
-    known = _known_names(resolved)
+    if tags is not None:
+        where += " on " + PLATFORMS[platform or current_platform()]
+    known = _known_names(resolved, tags)
     messages = []
     for item, item_parsed in zip(items, parsed):
-        key = (item, asked)
+        key = (item, where)
         if key not in _MESSAGES:
             if len(_MESSAGES) >= _MESSAGES_LIMIT:
                 _MESSAGES.clear()
-            _MESSAGES[key] = _item_message(item, item_parsed, known, where)
+            _MESSAGES[key] = _item_message(item, item_parsed, known, where,
+                                           tags, resolved)
         if _MESSAGES[key] is not None:
             messages.append(_MESSAGES[key])
     return messages
@@ -261,15 +340,15 @@ _MESSAGES = {}
 _MESSAGES_LIMIT = 4096
 
 
-def _item_message(item, parsed, known, where):
+def _item_message(item, parsed, known, where, tags, resolved):
     """The message for one item, or None when it names known events."""
     excluded, kind, text = parsed
     if excluded or kind == "all":
         return None
     if kind == "exact" and text not in known:
-        return _exact_message(item, text, known, where)
+        return _exact_message(item, text, known, where, tags, resolved)
     if kind == "prefix" and not any(name.startswith(text) for name in known):
-        return _prefix_message(item, text, known, where)
+        return _prefix_message(item, text, known, where, tags, resolved)
     return None
 
 
@@ -279,7 +358,8 @@ def check_parsed(items, parsed, stacklevel=2, version=None):
     .parsed); see ``check_patterns``."""
     try:
         _load()
-        messages = list(unknown_pattern_messages(items, version, parsed))
+        messages = list(unknown_pattern_messages(items, version,
+                                                 parsed=parsed))
     except Exception:   # never let the advisory check stop a subscription
         return          # (no catalog, or imports gone at interpreter exit)
     for message in messages:

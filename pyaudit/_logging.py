@@ -6,7 +6,13 @@ Each event becomes one record, logged from the thread that raised it:
     extra     record.audit_event  the event name
               record.audit_args   the event's own args tuple
 
-The record's ``thread``/``threadName`` are those of the raising thread.
+The record's ``thread``/``threadName`` are those of the raising thread, and
+its ``pathname``/``lineno``/``funcName`` those of the code that raised the
+event: the innermost Python frame outside pyaudit and logging (for an
+event raised inside the standard library, such as ``shutil.rmtree``, that
+is the library's frame).  pyaudit finds that frame itself rather than
+through ``stacklevel``, whose count would depend on the backend (the
+pure-Python one adds frames) and on the Python version.
 
 Logging raises audit events of its own (``sys._getframe`` when finding the
 caller, ``open`` when a FileHandler opens its file, ...).  They cannot loop
@@ -16,10 +22,17 @@ callbacks again.  Handlers that run on another thread (a QueueListener)
 are outside that guard: what they raise there is logged like any event.
 """
 
+import os
+import sys
+
 # logging.INFO.  logging itself is imported on first use, not with pyaudit:
 # importing it costs milliseconds of start-up.
 INFO = 20
 STANDARD_LEVELS = "CRITICAL, ERROR, WARNING, INFO, DEBUG, NOTSET"
+
+# pyaudit's frames have a co_filename starting so (the import system sets a
+# module's co_filename to its __file__).
+_PYAUDIT_DIR = os.path.dirname(__file__) + os.sep
 
 
 def _check_level(level):
@@ -52,6 +65,19 @@ def _check_logger(logger):
                     "not %s" % type(logger).__name__)
 
 
+def _caller(logging_dir):
+    """(pathname, lineno, funcName) of the innermost frame outside pyaudit
+    and logging, as ``Logger.findCaller`` reports a caller.  One
+    ``sys._getframe`` call, as findCaller itself makes."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if not code.co_filename.startswith((_PYAUDIT_DIR, logging_dir)):
+            return code.co_filename, frame.f_lineno, code.co_name
+        frame = frame.f_back
+    return "(unknown file)", 0, "(unknown function)"
+
+
 def log_to(patterns, logger="pyaudit", level=INFO):
     """Log every event matching ``patterns`` to ``logger`` at ``level``.
 
@@ -62,13 +88,19 @@ def log_to(patterns, logger="pyaudit", level=INFO):
     """
     from . import _default  # the package's default API, set up after import
 
+    import logging
     level = _check_level(level)
     logger = _check_logger(logger)
+    logging_dir = os.path.dirname(logging.__file__) + os.sep
 
     def log_event(name, args):
+        # What Logger.log does, with the caller found by _caller.
         if logger.isEnabledFor(level):
-            logger.log(level, "audit event %s %r", name, args,
-                       extra={"audit_event": name, "audit_args": args})
+            pathname, lineno, function = _caller(logging_dir)
+            logger.handle(logger.makeRecord(
+                logger.name, level, pathname, lineno, "audit event %s %r",
+                (name, args), None, function,
+                {"audit_event": name, "audit_args": args}))
 
     # user -> log_to -> watch_from -> _subscribe -> check_patterns
     return _default.watch_from(patterns, log_event, stacklevel=4)

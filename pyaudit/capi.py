@@ -9,12 +9,21 @@ to drive pyaudit exactly as a C host does.
     sub_id = lib.pyaudit_subscribe(b"socket.*", sink, ffi.NULL)
 
 ``args`` arrives as ``void *`` (a borrowed ``PyObject *``); keep callbacks
-alive as long as they are subscribed.  Needs cffi (``pip install cffi``).
+alive as long as they are subscribed.  Needs cffi (the ``capi`` extra);
+without it, importing this module says what to install.
 """
 
-from cffi import FFI
-
 from ._build_flags import get_library
+from ._version import install_command
+
+try:
+    from cffi import FFI
+except ModuleNotFoundError as exc:
+    if exc.name not in ("cffi", "_cffi_backend"):
+        raise
+    raise ModuleNotFoundError(
+        "pyaudit.capi needs cffi, which is not installed: %s"
+        % install_command("capi"), name=exc.name) from None
 
 CDEF = """
 typedef int (*pyaudit_sink_fn)(const char *event, void *args,

@@ -15,6 +15,8 @@ per event:
     args_by_version  only where a version raises different arguments
     doc_name         only where the docs spell the event differently
     note             only where the source has notes: their first sentence
+    platforms        only for events some platforms never raise: where they
+                     can be raised, e.g. ["windows"] (event_platforms())
 
 The output is deterministic: events sorted by name, keys in a fixed order,
 one event per line.  --check compares instead of writing and exits 1 when
@@ -46,6 +48,77 @@ DOCS_ONLY_DIFFER = frozenset([
 # The source gives the built-in functions page as "builtins/functions.html";
 # the docs have it at "library/functions.html" (Doc/library/functions.rst).
 DOC_PATH_FIXES = (("builtins/functions.html", "library/functions.html"),)
+
+# -- platforms ----------------------------------------------------------------
+# Which platforms can raise an event: "windows", or "unix" (every POSIX
+# system) or, narrower, "linux", "macos", "bsd".  Most events are raised
+# everywhere and get no "platforms" key.  The source says where an event is
+# raised (raised_in) and, in its notes, "Windows only"; a few source files
+# are built on one family of platforms only:
+PLATFORM_SOURCES = {
+    "PC/": ["windows"],                         # winreg, msvcrt
+    "Modules/_winapi.c": ["windows"],
+    "Modules/fcntlmodule.c": ["unix"],
+    "Modules/resource.c": ["unix"],
+    "Modules/syslogmodule.c": ["unix"],
+    "Lib/pty.py": ["unix"],
+}
+# Events the source cannot place, which win over PLATFORM_SOURCES: raised
+# in files built everywhere (posixmodule.c, socketmodule.c, ...) by
+# functions CPython compiles only on some platforms (each checked against
+# the docs' "Availability" and against what CPython on Linux has), one
+# narrower than its file (prlimit), and events without raised_in.
+PLATFORM_EVENTS = {
+    "os.add_dll_directory": ["windows"],
+    "os.listdrives": ["windows"],
+    "os.listmounts": ["windows"],
+    "os.listvolumes": ["windows"],
+    "os.spawn": ["windows"],    # elsewhere os.spawn* is os.fork + os.exec
+    "os.startfile": ["windows"],
+    "ctypes.get_last_error": ["windows"],
+    "ctypes.set_last_error": ["windows"],
+    "winreg.DeleteTree": ["windows"],
+    "os.chown": ["unix"],
+    "os.fork": ["unix"],
+    "os.forkpty": ["unix"],
+    "os.killpg": ["unix"],
+    "os.lockf": ["unix"],
+    "os.posix_spawn": ["unix"],
+    "os._clearenv": ["unix"],   # clearenv(3): Windows has none
+    "_posixsubprocess.fork_exec": ["unix"],
+    "signal.pthread_kill": ["unix"],
+    "socket.sendmsg": ["unix"],
+    "socket.sethostname": ["unix"],
+    "os.getxattr": ["linux"],   # CPython's xattr functions are Linux-only
+    "os.listxattr": ["linux"],
+    "os.removexattr": ["linux"],
+    "os.setxattr": ["linux"],
+    "os.chflags": ["bsd", "macos"],
+    "resource.prlimit": ["linux"],
+}
+
+
+def event_platforms(event):
+    """The platforms that can raise ``event`` (a sorted list), or None for
+    every platform."""
+    name = event["name"]
+    windows_note = "Windows only" in (event.get("notes") or "")
+    by_source = None
+    for path in event.get("raised_in") or ():
+        found = [platforms for source, platforms in PLATFORM_SOURCES.items()
+                 if path.startswith(source)]
+        if not found or (by_source is not None and found[0] != by_source):
+            by_source = None    # a file built everywhere: not restricted
+            break
+        by_source = found[0]
+    platforms = PLATFORM_EVENTS.get(name) or by_source
+    if windows_note and platforms is None:
+        platforms = ["windows"]
+    if windows_note and platforms != ["windows"]:
+        raise SourceError("%s: the notes say Windows only, but the platform "
+                          "tables say %r" % (name, platforms))
+    return sorted(platforms) if platforms else None
+
 
 VERSION_RE = re.compile(r"3\.(\d+)\Z")
 FIRST_SENTENCE_RE = re.compile(r"(.*?[.!?])(?=\s+[A-Z(']|\Z)", re.S)
@@ -143,6 +216,9 @@ def build_event(event, all_versions):
     note = _note(event)
     if note:
         entry["note"] = note
+    platforms = event_platforms(event)
+    if platforms:
+        entry["platforms"] = platforms
     return entry
 
 

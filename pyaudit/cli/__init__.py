@@ -6,6 +6,7 @@ Each command lives in its own module, which provides ``HELP`` (one line),
 
 import argparse
 import importlib
+import platform
 
 COMMANDS = {
     "run": "pyaudit.cli.run",          # run a program with auditing
@@ -22,8 +23,19 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
 
 
+def version_line():
+    """What ``--version`` prints: pyaudit's version and distribution, the
+    backend in use and the Python running it."""
+    from .. import _version, backend
+    return "pyaudit %s (%s), %s backend, %s %s" % (
+        _version.__version__, _version.DISTRIBUTION, backend,
+        platform.python_implementation(), platform.python_version())
+
+
 def main(argv=None, prog="pyaudit"):
     parser = Parser(prog=prog)
+    parser.add_argument("--version", action="version", version=version_line(),
+                        help="print the version and the backend in use")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=Parser)
     modules = {}

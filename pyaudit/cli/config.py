@@ -17,17 +17,20 @@ def add_arguments(parser):
 
 
 def run(args, parser):
-    parts = []
-    if args.include:
-        parts.append(_build_flags.get_include())
-    if args.library:
-        parts.append(_build_flags.get_library())
-    if args.cflags:
-        parts += _build_flags.cflags()
-    if args.libs:
-        parts += _build_flags.libs()
-    if not parts:
+    if not (args.include or args.library or args.cflags or args.libs):
         parser.error("give at least one of --cflags, --libs, --include, "
                      "--library")
+    parts = []
+    try:
+        if args.include:
+            parts.append(_build_flags.get_include())
+        if args.library:
+            parts.append(_build_flags.get_library())
+        if args.cflags:
+            parts += _build_flags.cflags()
+        if args.libs:
+            parts += _build_flags.libs()
+    except (ImportError, FileNotFoundError) as exc:  # no extension, no header
+        parser.exit(2, "%s: error: %s\n" % (parser.prog, exc))
     print(" ".join(parts))
     return 0

@@ -1,11 +1,14 @@
-"""``python -m pyaudit events [PATTERNS ...] [--json]``: list audit events.
+"""``python -m pyaudit events [PATTERNS ...] [--json] [--all-platforms]``:
+list audit events.
 
-Lists the events the running Python raises, according to pyaudit's events
-catalog, optionally only those matching the patterns (the syntax of
+Lists the events the running Python raises on this platform, according to
+pyaudit's events catalog (``--all-platforms``: on any platform),
+optionally only those matching the patterns (the syntax of
 ``pyaudit.Filter``; several arguments add up, as do commas in one).  Text
-output is one event a line: name, argument names and documentation link,
-in aligned columns.  ``--json`` prints a JSON list of catalog entries
-instead (see ``pyaudit.describe``).
+output is one event a line: name, argument names, the platforms that raise
+it ("any" or e.g. "windows") and documentation link, in aligned columns.
+``--json`` prints a JSON list of catalog entries instead (see
+``pyaudit.describe``).
 
 A bad pattern is an error (exit status 2).  A pattern that matches no
 known event is reported on stderr as one line, and the command still
@@ -17,7 +20,7 @@ import sys
 
 from .. import Filter, _catalog, _patterns
 
-HELP = "list the audit events this Python raises"
+HELP = "list the audit events this Python raises on this platform"
 
 
 def add_arguments(parser):
@@ -27,22 +30,28 @@ def add_arguments(parser):
              "'os.*,!os.listdir' (default: every event)")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON list of entries instead of text")
+    parser.add_argument("--all-platforms", action="store_true",
+                        help="also the events only other platforms raise "
+                             "(Windows-only ones on Linux, ...)")
 
 
 ARGS_WIDTH = 40     # longer argument lists push that row's link right
 
 
 def format_text(entries):
-    """Aligned lines: name, (argument names), documentation link."""
+    """Aligned lines: name, (argument names), platforms, documentation
+    link."""
     rows = [(entry["name"], "(%s)" % ", ".join(entry["args"]),
+             ",".join(entry["platforms"] or [_catalog.ANY_PLATFORM]),
              entry["doc"] or "(undocumented)") for entry in entries]
     if not rows:
         return ""
     name_width = max(len(row[0]) for row in rows)
     args_width = min(ARGS_WIDTH, max(len(row[1]) for row in rows))
-    return "".join("%-*s  %-*s  %s\n" % (name_width, name, args_width, args,
-                                         doc)
-                   for name, args, doc in rows)
+    platforms_width = max(len(row[2]) for row in rows)
+    return "".join("%-*s  %-*s  %-*s  %s\n" % (
+        name_width, name, args_width, args, platforms_width, platforms, doc)
+        for name, args, platforms, doc in rows)
 
 
 def format_json(entries):
@@ -60,10 +69,12 @@ def run(args, parser):
         matcher = Filter(items or "*")
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
+    platform = _catalog.ANY_PLATFORM if args.all_platforms else None
     warning = _catalog.UnknownEventWarning.__name__
-    for message in _catalog.unknown_pattern_messages(matcher.patterns):
+    for message in _catalog.unknown_pattern_messages(matcher.patterns,
+                                                     platform=platform):
         print("%s: %s: %s" % (parser.prog, warning, message), file=sys.stderr)
-    known = _catalog.known_events()
+    known = _catalog.known_events(platform=platform)
     entries = [known[name] for name in sorted(known)
                if matcher.matches(name)]
     text = format_json(entries) if args.json else format_text(entries)

@@ -3,6 +3,7 @@
 from subscriptions, and ``python -m pyaudit events``.
 """
 
+import importlib
 import importlib.util
 import json
 import os
@@ -146,7 +147,7 @@ def test_describe_a_known_event():
         "versions": tuple(_catalog.catalog_versions()),
         "doc": "https://docs.python.org/3/library/socket.html"
                "#socket.socket.connect",
-        "note": None}
+        "note": None, "platforms": None}
     entry["args"] = ()
     assert pyaudit.describe("socket.connect")["args"] == ("self", "address")
     undocumented = pyaudit.describe("_thread.start_joinable_thread")
@@ -187,9 +188,11 @@ def test_known_events_follow_the_version(name, first):
 
 
 def test_known_events_drop_removed_events():
-    assert "ctypes.seh_exception" in _catalog.known_events("3.11")
-    assert "ctypes.seh_exception" not in _catalog.known_events("3.12")
-    assert "ctypes.set_exception" in _catalog.known_events("3.12")
+    def known(version):
+        return _catalog.known_events(version, "windows")
+    assert "ctypes.seh_exception" in known("3.11")
+    assert "ctypes.seh_exception" not in known("3.12")
+    assert "ctypes.set_exception" in known("3.12")
 
 
 def test_known_events_of_the_running_python():
@@ -340,13 +343,14 @@ def test_each_unknown_item_warns_once(api, ename):
 def test_an_event_of_other_versions_says_which():
     [message] = _catalog.unknown_pattern_messages(
         ["sys._getframemodulename"], "3.11")
-    assert "no audit event of Python 3.11: only Python 3.12-3.15" in message
+    assert ("no audit event of Python 3.11 on %s: only Python 3.12-3.15"
+            % _catalog.PLATFORMS[_catalog.current_platform()]) in message
     assert _catalog.unknown_pattern_messages(
         ["sys._getframemodulename"], "3.12") == []
     [message] = _catalog.unknown_pattern_messages(["time.*"], "3.12")
     assert "only Python 3.13-3.15 raise such events" in message
     [message] = _catalog.unknown_pattern_messages(
-        ["ctypes.seh_exception"], "3.12")
+        ["ctypes.seh_exception"], "3.12", "windows")
     assert "only Python 3.8-3.11 raise it" in message
 
 
@@ -470,3 +474,192 @@ def test_cli_nothing_matched():
     assert (rc, json.loads(out)) == (0, [])
     assert len(err.splitlines()) == 1
     assert "'nosuchmodule.*' matches no audit event" in err
+
+
+# -- platforms ----------------------------------------------------------------
+
+HERE = _catalog.current_platform()
+# An event this platform never raises, and the platform that does.
+FOREIGN, FOREIGN_PLATFORM = (("fcntl.flock", "Unix") if HERE == "windows"
+                             else ("winreg.OpenKey", "Windows"))
+
+
+def test_generator_places_events_by_source_notes_and_table():
+    catalog = gen.build(source_data(
+        source_event("w.reg", raised_in=["PC/winreg.c"]),
+        source_event("w.noted", notes="Undocumented, Windows only. More."),
+        source_event("f.lock", raised_in=["Modules/fcntlmodule.c"]),
+        source_event("open", raised_in=["Modules/_io/fileio.c",
+                                        "Modules/posixmodule.c"]),
+        source_event("mixed", raised_in=["PC/winreg.c", "Lib/pty.py"]),
+        source_event("os.chflags", raised_in=["Modules/posixmodule.c"]),
+        source_event("resource.prlimit", raised_in=["Modules/resource.c"])))
+    platforms = {event["name"]: event.get("platforms")
+                 for event in catalog["events"]}
+    assert platforms == {
+        "w.reg": ["windows"], "w.noted": ["windows"], "f.lock": ["unix"],
+        "open": None, "mixed": None, "os.chflags": ["bsd", "macos"],
+        "resource.prlimit": ["linux"]}
+
+
+def test_generator_rejects_platforms_that_contradict_the_notes():
+    with pytest.raises(gen.SourceError, match="Windows only"):
+        gen.build(source_data(source_event(
+            "f.lock", raised_in=["Modules/fcntlmodule.c"],
+            notes="Windows only.")))
+
+
+def test_catalog_platforms_use_the_known_names():
+    for event in json.loads(read(SHIPPED))["events"]:
+        platforms = event.get("platforms")
+        assert platforms is None or (
+            platforms and set(platforms) <= set(_catalog.PLATFORMS)
+            and platforms == sorted(platforms)), event
+
+
+# What raises each event that only some platforms raise, as (module,
+# attribute): the event can be raised here exactly when that exists.
+RAISED_BY = {
+    "os.add_dll_directory": ("os", "add_dll_directory"),
+    "os.listdrives": ("os", "listdrives"),
+    "os.listmounts": ("os", "listmounts"),
+    "os.listvolumes": ("os", "listvolumes"),
+    "os.spawn": (os.name, "spawnv"),    # the C spawnv, not os.py's
+    "os.startfile": ("os", "startfile"),
+    "os.startfile/2": ("os", "startfile"),
+    "ctypes.get_last_error": ("ctypes", "get_last_error"),
+    "ctypes.set_last_error": ("ctypes", "set_last_error"),
+    "ctypes.seh_exception": ("ctypes", "WinDLL"),
+    "ctypes.set_exception": ("ctypes", "WinDLL"),
+    "os.chown": ("os", "chown"),
+    "os.fork": ("os", "fork"),
+    "os.forkpty": ("os", "forkpty"),
+    "os.killpg": ("os", "killpg"),
+    "os.lockf": ("os", "lockf"),
+    "os.posix_spawn": ("os", "posix_spawn"),
+    "os._clearenv": (os.name, "clearenv"),
+    "_posixsubprocess.fork_exec": ("_posixsubprocess", "fork_exec"),
+    "signal.pthread_kill": ("signal", "pthread_kill"),
+    "socket.sendmsg": ("socket", "CMSG_LEN"),
+    "socket.sethostname": ("socket", "sethostname"),
+    "os.getxattr": ("os", "getxattr"),
+    "os.listxattr": ("os", "listxattr"),
+    "os.removexattr": ("os", "removexattr"),
+    "os.setxattr": ("os", "setxattr"),
+    "os.chflags": ("os", "chflags"),
+    "resource.prlimit": ("resource", "prlimit"),
+}
+# Whole modules that only some platforms have.
+RAISING_MODULES = ("winreg", "msvcrt", "_winapi", "fcntl", "resource",
+                   "syslog", "pty")
+
+
+def exists(module, attribute=None):
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        return False
+    return attribute is None or hasattr(found, attribute)
+
+
+def test_platforms_agree_with_what_this_python_has():
+    """Each event the catalog restricts to some platforms is known here
+    exactly when the function (or module) that raises it exists here."""
+    known = _catalog.known_events()
+    checked = 0
+    for name, entry in _catalog.known_events(platform="any").items():
+        if entry["platforms"] is None:
+            continue
+        module = name.split(".")[0]
+        if name in RAISED_BY:
+            here = exists(*RAISED_BY[name])
+        else:
+            assert module in RAISING_MODULES, (
+                "%s: say in RAISED_BY what raises it" % name)
+            here = exists(module)
+        assert (name in known) == here, (name, entry["platforms"])
+        checked += 1
+    assert checked > 40
+
+
+def test_known_events_are_those_of_the_platform():
+    everywhere = _catalog.known_events(platform="any")
+    here = _catalog.known_events()
+    assert FOREIGN in everywhere and FOREIGN not in here
+    assert set(here) < set(everywhere)
+    assert here == _catalog.known_events(platform=HERE)
+    assert "os.getxattr" in _catalog.known_events(platform="linux")
+    assert "os.getxattr" not in _catalog.known_events(platform="macos")
+    assert "os.chflags" in _catalog.known_events(platform="bsd")
+    assert "os.fork" in _catalog.known_events(platform="unix")
+    assert "os.fork" not in _catalog.known_events(platform="windows")
+    for bad in ("win32", "Linux", "", 3):
+        with pytest.raises(ValueError, match="platform must be one of"):
+            _catalog.known_events(platform=bad)
+
+
+def test_describe_says_which_platforms_raise_an_event():
+    assert pyaudit.describe("winreg.OpenKey")["platforms"] == ("windows",)
+    assert pyaudit.describe("os.chflags")["platforms"] == ("bsd", "macos")
+    assert pyaudit.describe("open")["platforms"] is None
+
+
+def test_an_event_of_other_platforms_warns_saying_which(api):
+    sub, caught = caught_warnings(
+        lambda: api.count([FOREIGN, FOREIGN.split(".")[0] + ".*"]))
+    sub.close()
+    assert [str(w.message) for w in caught] == [
+        "pattern %r names no audit event of Python %s on %s: only %s raises "
+        "it" % (FOREIGN, RUNNING, _catalog.PLATFORMS[HERE], FOREIGN_PLATFORM),
+        "pattern %r matches no audit event of Python %s on %s: only %s "
+        "raises such events" % (FOREIGN.split(".")[0] + ".*", RUNNING,
+                                _catalog.PLATFORMS[HERE], FOREIGN_PLATFORM)]
+
+
+def test_a_platform_and_version_problem_says_both():
+    [message] = _catalog.unknown_pattern_messages(["os.listdrives"], "3.11",
+                                                  "linux")
+    assert message.endswith(
+        "of Python 3.11 on Linux: only Python 3.12-3.15 on Windows raise it")
+    [message] = _catalog.unknown_pattern_messages(["os.chflags"], "3.11",
+                                                  "windows")
+    assert message.endswith("on Windows: only macOS and BSD raise it")
+    assert _catalog.unknown_pattern_messages(
+        ["os.listdrives", "winreg.*"], "3.11", "any") == [
+        "pattern 'os.listdrives' names no audit event of Python 3.11: only "
+        "Python 3.12-3.15 raise it"]
+
+
+def test_did_you_mean_suggests_only_events_of_this_platform():
+    [message] = _catalog.unknown_pattern_messages(["winreg.OpenKy"],
+                                                  platform="linux")
+    assert "did you mean" not in message
+    [message] = _catalog.unknown_pattern_messages(["winreg.OpenKy"],
+                                                  platform="windows")
+    assert "did you mean 'winreg.OpenKey'" in message
+
+
+def test_cli_lists_this_platforms_events_with_their_platforms():
+    rc, out, err = run_events(FOREIGN, "os.*")
+    assert rc == 0
+    [line] = err.splitlines()
+    assert line.endswith("only %s raises it" % FOREIGN_PLATFORM)
+    rows = {line.split()[0]: line.split()[-2] for line in out.splitlines()}
+    assert set(rows) == {name for name in _catalog.known_events()
+                         if name.startswith("os.")}
+    assert rows["os.mkdir"] == "any"
+    if HERE != "windows":
+        assert rows["os.fork"] == "unix"
+
+
+def test_cli_all_platforms_lists_every_event():
+    rc, out, err = run_events("--all-platforms")
+    assert (rc, err) == (0, "")
+    rows = {line.split()[0]: line.split()[-2] for line in out.splitlines()}
+    assert list(rows) == sorted(_catalog.known_events(platform="any"))
+    assert rows["winreg.OpenKey"] == "windows"
+    assert rows["os.chflags"] == "bsd,macos"
+    rc, out, err = run_events("--all-platforms", "--json", FOREIGN)
+    assert (rc, err) == (0, "")
+    [entry] = json.loads(out)
+    assert entry["platforms"] == list(pyaudit.describe(FOREIGN)["platforms"])

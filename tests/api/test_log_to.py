@@ -7,6 +7,8 @@ Each test logs to a logger of its own that keeps its records in a list.
 
 import json
 import logging
+import os
+import shutil
 import sys
 import threading
 import uuid
@@ -14,7 +16,7 @@ import uuid
 import pytest
 
 import pyaudit
-from support import check_python
+from support import PROGRAMS, check_python
 
 
 class Collect(logging.Handler):
@@ -248,3 +250,21 @@ def test_unknown_pattern_warning_points_at_the_callers_line():
     assert len(unknown) == 1
     assert unknown[0].filename == __file__
     assert "socket.connect" in str(unknown[0].message)
+
+
+def test_records_name_the_code_that_raised_the_event(backend):
+    """pathname, lineno and funcName are those of the innermost frame
+    outside pyaudit and logging: a function of the program, shutil's own
+    rmtree, a thread's function; not pyaudit's callback."""
+    out = check_python("import runpy; runpy.run_path(%r, run_name='__main__')"
+                       % os.path.join(PROGRAMS, "log_to_caller.py"),
+                       backend=backend)
+    result = json.loads(out)
+    records, expected = result["records"], result["expected"]
+    assert len(records) == len(expected) == 4, result
+    for record, (pathname, lineno, function) in zip(records, expected):
+        assert record[0] == pathname and record[2] == function, result
+        if lineno is not None:
+            assert record[1] == lineno, result
+    shutil_rmtree = records[2]
+    assert shutil_rmtree[1] > shutil.rmtree.__code__.co_firstlineno

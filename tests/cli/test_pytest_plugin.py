@@ -4,9 +4,8 @@
 Audit hooks are permanent, so every case runs an inner pytest session in a
 child process (``runpytest_subprocess``).  The inner sessions load the plugin
 explicitly (``-p pyaudit.pytest_plugin``) with plugin autoloading off, so
-they behave the same whether or not pyaudit is installed with its pytest11
-entry point: loading the module both ways would register it twice, which
-pytest refuses.
+they behave the same whether or not pyaudit is installed, and no other
+installed plugin joins in; the entry point is tested on its own.
 """
 
 import json
@@ -308,9 +307,10 @@ def test_marker_warns_about_an_unknown_name(inner, pytester):
         % line_of(source, "@pytest.mark.audit_deny")])
 
 
-def test_marker_is_registered(inner):
+@pytest.mark.parametrize("marker", ["audit_deny", "audit_allow"])
+def test_marker_is_registered(inner, marker):
     result = inner("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.audit_deny(*patterns): *"])
+    result.stdout.fnmatch_lines(["@pytest.mark.%s(*patterns): *" % marker])
 
 
 # -- the --audit-deny option --------------------------------------------------
@@ -397,6 +397,24 @@ def test_option_summary_is_absent_when_nothing_is_denied(inner, pytester):
     assert "pyaudit: denied audit events" not in output(result)
 
 
+XDIST = ("-p", "xdist.plugin", "-n", "2")   # pytest-xdist, two workers
+
+
+def test_option_summary_collects_what_xdist_workers_denied(inner, pytester):
+    pytester.makepyfile(test_option=OPTION_TESTS)
+    result = inner("--audit-deny=socket.*,subprocess.*", *XDIST)
+    result.assert_outcomes(passed=1, failed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*= pyaudit: denied audit events =*",
+        " count  event * test",
+        # sorted by test: the workers finish in any order
+        "     1  socket.getaddrinfo * test_option.py::test_connects",
+        "     1  subprocess.Popen * test_option.py::test_fixture_spawns "
+        "(setup)",
+        "     1  subprocess.Popen * test_option.py::test_spawns",
+    ])
+
+
 @pytest.mark.parametrize("args, message", [
     (["--audit-deny=socket.*x"],
      "ERROR: --audit-deny: pattern 'socket.*x' uses '*' in an unsupported "
@@ -405,6 +423,15 @@ def test_option_summary_is_absent_when_nothing_is_denied(inner, pytester):
      "ERROR: --audit-deny: empty pattern in 'socket.*,'; allowed: *"),
     (["-o", "audit_deny=!"],
      "ERROR: audit_deny (ini): *'!'*"),
+    (["--audit-record-events=socket.*"],
+     "ERROR: --audit-record-events: give the file to record to with "
+     "--audit-record FILE"),
+    (["--audit-record=out.jsonl", "--audit-record-events=so*"],
+     "ERROR: --audit-record-events: pattern 'so*' uses '*' in an "
+     "unsupported place; allowed: *"),
+    (["--audit-record=missing/out.jsonl"],
+     "ERROR: --audit-record: cannot open */missing/out.jsonl: No such file "
+     "or directory"),
 ])
 def test_bad_option_is_a_usage_error(inner, pytester, args, message):
     pytester.makepyfile(test_nothing="def test_nothing(): pass")
@@ -420,6 +447,219 @@ def test_option_warns_about_an_unknown_name(inner, pytester):
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
         "*UnknownEventWarning: --audit-deny: pattern 'sockt.*' *"])
+
+
+# -- the audit_allow marker ---------------------------------------------------
+
+ALLOW_TESTS = """
+    import socket
+    import subprocess
+    import sys
+    import pytest
+
+    def spawn():
+        subprocess.run([sys.executable, "-c", "pass"])
+
+    def connect():
+        try:
+            socket.create_connection(("127.0.0.1", 9), timeout=5).close()
+        except OSError:
+            pass
+
+    @pytest.fixture
+    def spawned():
+        spawn()
+
+    @pytest.mark.audit_allow("subprocess.*")
+    def test_allowed_spawns(spawned):
+        spawn()
+
+    @pytest.mark.audit_allow("subprocess.Popen")
+    def test_allowed_spawns_but_connects():
+        spawn()
+        connect()
+
+    def test_spawns():
+        try:
+            spawn()
+        except OSError:
+            pass
+
+    @pytest.mark.audit_allow("socket.*", "subprocess.*")
+    class TestAllowedAll:
+        @pytest.mark.audit_deny("subprocess.Popen")
+        def test_marked_deny_is_lifted_too(self):
+            spawn()
+            connect()
+"""
+
+
+def test_allow_marker_lifts_the_global_denial_for_one_test(inner, pytester):
+    pytester.makepyfile(test_allow=ALLOW_TESTS)
+    result = inner("--audit-deny=socket.*,subprocess.*")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines([
+        "*_ test_allowed_spawns_but_connects _*",
+        "pyaudit: audit events denied during the test by "
+        "--audit-deny=socket.*,subprocess.* except "
+        "@pytest.mark.audit_allow('subprocess.Popen'): socket.getaddrinfo x1",
+        "*_ test_spawns _*",
+        "pyaudit: audit events denied during the test by "
+        "--audit-deny=socket.*,subprocess.*: subprocess.Popen x1",
+    ])
+    result.stdout.fnmatch_lines([
+        "PASSED test_allow.py::test_allowed_spawns",
+        "PASSED test_allow.py::TestAllowedAll::test_marked_deny_is_lifted_too",
+    ])
+
+
+def test_allow_marker_without_a_denial_changes_nothing(inner, pytester):
+    pytester.makepyfile(test_allow=ALLOW_TESTS)
+    result = inner("-k", "allowed_spawns and not connects")
+    result.assert_outcomes(passed=1)
+    assert "pyaudit: denied audit events" not in output(result)
+
+
+def test_bad_allow_marker_errors_that_test_only(inner, pytester):
+    pytester.makepyfile(test_bad_allow="""
+        import pytest
+
+        @pytest.mark.audit_allow("!socket.*")
+        def test_exclusion():
+            pass
+
+        @pytest.mark.audit_allow("sockt.*")
+        def test_typo():
+            pass
+    """)
+    result = inner("--audit-deny=socket.*")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*_ ERROR at setup of test_exclusion _*",
+        "@pytest.mark.audit_allow('!socket.*'): give the patterns to allow, "
+        "not exclusions such as '!socket.*'",
+        "*UnknownEventWarning: @pytest.mark.audit_allow('sockt.*'): pattern "
+        "'sockt.*' *",
+    ])
+
+
+# -- --audit-record -----------------------------------------------------------
+
+RECORD_TESTS = """
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import pytest
+
+    @pytest.fixture
+    def notes():
+        path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        with open(path, "w") as f:
+            f.write("x")
+        yield path
+        os.remove(path)
+
+    def test_uses_notes(notes):
+        with open(notes) as f:
+            f.read()
+        subprocess.run([sys.executable, "-c", "pass"])
+
+    def test_pure():
+        assert sum(range(4)) == 6
+
+    def test_sees_earlier_lines():
+        with open(os.environ["RECORD_FILE"]) as f:
+            events = [json.loads(line)["event"] for line in f]
+        assert "subprocess.Popen" in events
+"""
+RECORD_KEYS = {"test", "phase", "event", "args", "time_ns", "thread", "pid"}
+
+
+def recorded(path):
+    with open(str(path)) as f:
+        lines = f.read().splitlines()
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        assert set(record) == RECORD_KEYS, record
+    return records
+
+
+def test_record_writes_each_event_of_each_phase(inner, pytester,
+                                                 monkeypatch):
+    path = pytester.path / "events.jsonl"
+    path.write_text("left from an earlier run\n")
+    monkeypatch.setenv("RECORD_FILE", str(path))
+    pytester.makepyfile(test_record=RECORD_TESTS)
+    result = inner("--audit-record", "events.jsonl")
+    result.assert_outcomes(passed=3)    # test_sees_earlier_lines: flushed
+    records = recorded(path)
+    result.stdout.fnmatch_lines(["pyaudit: %d audit events recorded to %s"
+                                 % (len(records), path)])
+    test = "test_record.py::test_uses_notes"
+    seen = [(r["test"], r["phase"], r["event"]) for r in records
+            if r["event"] in ("open", "os.remove", "subprocess.Popen")]
+    assert seen == [(test, "setup", "open"),
+                    (test, "call", "subprocess.Popen"),
+                    (test, "teardown", "os.remove")]
+    [written] = [r for r in records if r["event"] == "open"]
+    assert written["args"][0].endswith("notes.txt")
+    assert written["args"][1] == "w"        # the read of it is not recorded
+    assert {r["test"] for r in records} == {test}
+    assert [r["time_ns"] for r in records] == sorted(
+        r["time_ns"] for r in records)
+    assert len({r["pid"] for r in records}) == 1
+
+
+def test_record_events_chooses_what_is_written(inner, pytester):
+    pytester.makepyfile(test_record="""
+        import subprocess
+        import sys
+
+        def test_raises():
+            sys.audit("plugin_test.a", 1, b"raw", float("nan"), (2, [3]))
+            subprocess.run([sys.executable, "-c", "pass"])
+    """)
+    result = inner("--audit-record=events.jsonl",
+                   "--audit-record-events=plugin_test.*",
+                   "-W", "ignore::pyaudit.UnknownEventWarning")
+    result.assert_outcomes(passed=1)
+    [record] = recorded(pytester.path / "events.jsonl")
+    assert (record["test"], record["phase"], record["event"]) == (
+        "test_record.py::test_raises", "call", "plugin_test.a")
+    assert record["args"] == [1, "b'raw'", "nan", [2, [3]]]
+
+
+def test_record_keeps_denied_attempts(inner, pytester):
+    pytester.makepyfile(test_option=OPTION_TESTS)
+    result = inner("--audit-deny=subprocess.*", "--audit-record=out.jsonl",
+                   "-k", "test_spawns")
+    result.assert_outcomes(failed=1)
+    assert [(r["test"], r["event"]) for r in recorded(
+        pytester.path / "out.jsonl")] == [
+        ("test_option.py::test_spawns", "subprocess.Popen")]
+
+
+def test_record_with_xdist_workers_appends_whole_lines(inner, pytester,
+                                                       monkeypatch):
+    path = pytester.path / "events.jsonl"
+    path.write_text("left from an earlier run\n")
+    monkeypatch.setenv("RECORD_FILE", str(path))
+    pytester.makepyfile(test_record=RECORD_TESTS, test_option=OPTION_TESTS)
+    # --dist=loadfile: each worker runs one of the two files
+    result = inner("--audit-record=events.jsonl", "-k", "not earlier",
+                   "--dist=loadfile", *XDIST)
+    result.assert_outcomes(passed=6)
+    records = recorded(path)
+    result.stdout.fnmatch_lines(["pyaudit: %d audit events recorded to %s"
+                                 % (len(records), path)])
+    tests = {(r["test"], r["event"]) for r in records}
+    assert {("test_record.py::test_uses_notes", "subprocess.Popen"),
+            ("test_option.py::test_spawns", "subprocess.Popen"),
+            ("test_option.py::test_fixture_spawns", "subprocess.Popen"),
+            ("test_option.py::test_connects", "socket.getaddrinfo")} <= tests
+    assert len({r["pid"] for r in records}) == 2
 
 
 # -- inert unless used, and loaded by the entry point -------------------------
@@ -460,15 +700,15 @@ def test_plugin_is_inert_unless_used(inner, pytester, uses, added):
     assert status == {"status": 0, "added": added}
 
 
-def test_entry_point_loads_the_plugin(pytester, monkeypatch):
-    """As installed: pytest finds the plugin through the pytest11 entry
-    point that pyproject.toml declares, with no ``-p``."""
+def fake_install(pytester, monkeypatch):
+    """Make pytest find pyaudit's pytest11 entry point, as declared in
+    pyproject.toml, as if pyaudit were installed; returns its (name,
+    module)."""
     with open(os.path.join(ROOT, "pyproject.toml")) as f:
         match = re.search(r'^\[project\.entry-points\.pytest11\]\n'
                           r'(\w+) = "([\w.]+)"$', f.read(), re.M)
     assert match, "pyproject.toml declares no pytest11 entry point"
     name, module = match.groups()
-    assert (name, module) == ("pyaudit", "pyaudit.pytest_plugin")
     dist = pytester.mkdir("site").joinpath("pyaudit_fake-0.dist-info")
     dist.mkdir()
     dist.joinpath("METADATA").write_text(
@@ -478,8 +718,31 @@ def test_entry_point_loads_the_plugin(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(dist.parent), child_env()["PYTHONPATH"]]))
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    return name, module
+
+
+@pytest.mark.parametrize("load", [[], PLUGIN, ["-p", "pyaudit"]])
+def test_installed_plugin_loads_once_however_named(pytester, monkeypatch,
+                                                   load):
+    """As installed: pytest finds the plugin through the pytest11 entry
+    point with no ``-p``, and ``-p pyaudit.pytest_plugin`` (the way from a
+    checkout) or ``-p pyaudit`` does not register it a second time."""
+    assert fake_install(pytester, monkeypatch)[0] == "pyaudit"
     pytester.makepyfile(test_option=OPTION_TESTS)
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--audit-deny=subprocess.*", timeout=120)
+        *(list(load) + ["-p", "no:cacheprovider",
+                        "--audit-deny=subprocess.*"]),
+        timeout=120)
     result.assert_outcomes(passed=2, failed=1, errors=1)
     result.stdout.fnmatch_lines(["*= pyaudit: denied audit events =*"])
+
+
+@pytest.mark.parametrize("name", ["pyaudit", "pyaudit.pytest_plugin"])
+def test_installed_plugin_is_disabled_by_either_name(pytester, monkeypatch,
+                                                     name):
+    fake_install(pytester, monkeypatch)
+    pytester.makepyfile(test_fixture="def test_uses(audit): pass")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:" + name, timeout=120)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'audit' not found*"])

@@ -257,9 +257,21 @@ def test_unknown_backend_is_import_error(env_value):
     assert repr(env_value) in err
 
 
-def test_missing_extension_falls_back_with_warning():
-    result = child_json(BLOCK_EXTENSION + REPORT_BACKEND, backend=None)
-    assert result == {"backend": "python", "warnings": ["ImportWarning"]}
+def test_missing_extension_is_an_import_error_saying_what_to_do():
+    rc, out, err = run_python(BLOCK_EXTENSION + "import pyaudit")
+    assert rc == 1
+    last = err.strip().splitlines()[-1]
+    assert last == (
+        "ImportError: pyaudit's C extension failed to load (blocked by the "
+        "test): reinstall pyaudit (pip install %s --force-reinstall); or set "
+        "PYAUDIT_BACKEND=python to choose the slower pure-Python backend"
+        % pyaudit._version.DISTRIBUTION)
+    assert "circular import" not in err
+
+
+def test_missing_extension_with_python_asked_for_is_fine():
+    result = child_json(BLOCK_EXTENSION + REPORT_BACKEND, backend="python")
+    assert result == {"backend": "python", "warnings": []}
 
 
 def test_missing_extension_with_native_requested_is_import_error():

@@ -1,0 +1,123 @@
+"""The command line as a whole: ``pyaudit`` (the console script,
+``pyaudit.cli:main``) and ``python -m pyaudit``."""
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import pyaudit
+from support import ROOT, child_env, run_python
+
+
+def run_module(*args, backend=None):
+    done = subprocess.run(
+        [sys.executable, "-m", "pyaudit"] + list(args),
+        env=child_env(backend), cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_pyproject_declares_the_console_script():
+    with open(ROOT + "/pyproject.toml", encoding="utf-8") as f:
+        assert re.search(
+            r'^\[project\.scripts\]\npyaudit = "pyaudit\.cli:main"$',
+            f.read(), re.M)
+
+
+@pytest.mark.parametrize("backend", ["native", "python"])
+def test_version_names_the_version_and_the_backend(backend):
+    expected = "pyaudit %s (%s), %s backend, CPython %s\n" % (
+        pyaudit.__version__, pyaudit._version.DISTRIBUTION, backend,
+        sys.version.split()[0])
+    assert run_module("--version", backend=backend) == (0, expected, "")
+    rc, out, err = run_python(
+        "import sys; from pyaudit.cli import main; sys.exit(main())",
+        args=["--version"], backend=backend)
+    assert (rc, out, err) == (0, expected, "")
+
+
+def test_no_command_is_a_usage_error():
+    rc, out, err = run_module()
+    assert (rc, out) == (2, "")
+    assert err == ("python -m pyaudit: error: give a command: run, events, "
+                   "bench, config (see --help)\n")
+
+
+# -- a pyaudit without its C extension ----------------------------------------
+
+def unbuilt_copy(directory, source_tree):
+    """A copy of the pyaudit package without the built extension, in a
+    source tree (beside a csrc/) or on its own (an install that lost it);
+    returns the directory to run from."""
+    shutil.copytree(os.path.join(ROOT, "pyaudit"),
+                    os.path.join(str(directory), "pyaudit"),
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd",
+                                                  "__pycache__"))
+    if source_tree:
+        os.mkdir(os.path.join(str(directory), "csrc"))
+    return str(directory)
+
+
+def run_unbuilt(cwd, *args, backend=None):
+    """``python -m pyaudit ARGS`` in ``cwd`` with no other pyaudit
+    importable: no PYTHONPATH, and -S leaves out site-packages, where an
+    editable install's import hook would find the real extension."""
+    env = child_env(backend)
+    env.pop("PYTHONPATH")
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", "pyaudit"] + list(args), env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_unbuilt_source_tree_says_how_to_build_in_one_line(tmp_path):
+    cwd = unbuilt_copy(tmp_path, source_tree=True)
+    rc, out, err = run_unbuilt(cwd, "run", "-c", "pass")
+    assert (rc, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.endswith(
+        "(ImportError: pyaudit's C extension is not built in this source "
+        "tree (%s): install pyaudit (pip install .) and run it from outside "
+        "the tree, or build the extension in place (pip install -e .); or "
+        "set PYAUDIT_BACKEND=python to choose the slower pure-Python "
+        "backend)" % os.path.join(cwd, "pyaudit")), line
+
+
+def test_install_without_extension_says_to_reinstall(tmp_path):
+    cwd = unbuilt_copy(tmp_path, source_tree=False)
+    rc, out, err = run_unbuilt(cwd, "events")
+    assert (rc, out) == (1, "")
+    [line] = err.splitlines()
+    assert ("pyaudit's C extension is missing from %s: reinstall pyaudit "
+            "(pip install %s --force-reinstall)" % (
+                os.path.join(cwd, "pyaudit"), pyaudit._version.DISTRIBUTION)
+            in line), line
+
+
+def test_python_backend_asked_for_runs_without_extension(tmp_path):
+    cwd = unbuilt_copy(tmp_path, source_tree=True)
+    rc, out, err = run_unbuilt(cwd, "--version", backend="python")
+    assert (rc, err) == (0, "")
+    assert out.startswith("pyaudit %s (" % pyaudit.__version__)
+    assert out.endswith(", python backend, %s %s\n" % (
+        platform.python_implementation(), platform.python_version()))
+
+
+@pytest.mark.parametrize("flag", ["--libs", "--library"])
+def test_config_without_extension_is_one_line_and_status_2(tmp_path, flag):
+    cwd = unbuilt_copy(tmp_path, source_tree=True)
+    rc, out, err = run_unbuilt(cwd, "config", flag, backend="python")
+    assert (rc, out) == (2, "")
+    assert err == (
+        "python -m pyaudit config: error: the C API needs pyaudit's C "
+        "extension, which is not built in this source tree (%s): install "
+        "pyaudit (pip install .) and run it from outside the tree, or build "
+        "the extension in place (pip install -e .)\n"
+        % os.path.join(cwd, "pyaudit"))
