@@ -128,4 +128,21 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_SLOT_GIL
 #endif
 
+/* Before 3.12 a str made by the legacy API may need PyUnicode_READY()
+ * before its data can be read; from 3.12 every str is ready. */
+#if PY_VERSION_HEX < 0x030C0000
+#  define PYAUDIT_UNICODE_READY(op) PyUnicode_READY(op)
+#else
+#  define PYAUDIT_UNICODE_READY(op) 0
+#endif
+
+/* The working directory into a buffer of size bytes (NULL on failure). */
+#ifdef _WIN32
+#  include <direct.h>
+#  define PYAUDIT_GETCWD(buffer, size) _getcwd((buffer), (int)(size))
+#else
+#  include <unistd.h>
+#  define PYAUDIT_GETCWD(buffer, size) getcwd((buffer), (size))
+#endif
+
 #endif /* PYAUDIT_COMPAT_H */

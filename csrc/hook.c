@@ -1,6 +1,7 @@
 /* hook.c: the native audit hook and delivery (see hook.h). */
 #include "hook.h"
 #include "core.h"
+#include "rules.h"
 
 #include <string.h>
 #include <time.h>
@@ -181,6 +182,14 @@ dispatch(pyaudit_table *table, const pyaudit_targets *targets,
         const pyaudit_target *target = &targets->targets[i];
         pyaudit_sub *sub = target->sub;     /* borrowed from the table */
         if (!serves(sub, interp)) {
+            continue;
+        }
+        /* where= rules: they may run Python code (__fspath__) that closes
+         * subscriptions; the table reference held here keeps sub alive,
+         * and a sub closed meanwhile gets nothing. */
+        if (sub->rules != NULL
+            && (!pyaudit_rules_match(sub->rules, event, len, args)
+                || !sub->active)) {
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_INTERNAL) {

@@ -2,7 +2,7 @@
  *
  * Types: Filter (a compiled pattern list, for pyaudit.Filter) and Handle
  * (one subscription, wrapped by pyaudit.Subscription and friends).
- * Functions: subscribe(kind, items, arg) and subscriptions().  Argument
+ * Functions: subscribe(kind, items, arg, where) and subscriptions().  Argument
  * policy lives in pyaudit/_api.py; this file checks only what it must to
  * stay memory-safe.
  */
@@ -12,6 +12,7 @@
 #include "bench_hooks.h"
 #include "hook.h"
 #include "pyaudit.h"
+#include "rules.h"
 #include "state.h"
 
 #include <stdlib.h>
@@ -53,6 +54,47 @@ patterns_from_items(pyaudit_patterns *patterns, PyObject *items)
     return 0;
 }
 
+/* Raise the core's error (error.h) as the exception its kind names. */
+static void
+raise_core_error(void)
+{
+    pyaudit_error_kind kind = pyaudit_error_kind_get();
+    PyErr_SetString(kind == PYAUDIT_ERR_TYPE ? PyExc_TypeError
+                    : kind == PYAUDIT_ERR_MEMORY ? PyExc_MemoryError
+                    : PyExc_ValueError, pyaudit_error_message());
+}
+
+/* Compile where= (rule text, or None for no conditions) into sub->rules,
+ * against its patterns.  0, or -1 with an exception set. */
+static int
+attach_rules(pyaudit_sub *sub, PyObject *where)
+{
+    if (where == NULL || where == Py_None) {
+        return 0;
+    }
+    if (!PyUnicode_Check(where)) {
+        PyErr_Format(PyExc_TypeError, "where must be rule text (str) or "
+                     "None, not %s", Py_TYPE(where)->tp_name);
+        return -1;
+    }
+    Py_ssize_t size;
+    const char *text = PyUnicode_AsUTF8AndSize(where, &size);
+    if (text == NULL) {
+        return -1;
+    }
+    if (strlen(text) != (size_t)size) {
+        PyErr_SetString(PyExc_ValueError,
+                        "rule text contains a NUL character");
+        return -1;
+    }
+    sub->rules = pyaudit_rules_compile(text, &sub->patterns);
+    if (sub->rules == NULL) {
+        raise_core_error();
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- Filter ----------------------------------------------------------- */
 
 typedef struct {
@@ -63,17 +105,18 @@ typedef struct {
 static PyObject *
 filter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *items;
-    static char *kwlist[] = {"items", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Filter", kwlist,
-                                     &items)) {
+    PyObject *items, *where = Py_None;
+    static char *kwlist[] = {"items", "where", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:Filter", kwlist,
+                                     &items, &where)) {
         return NULL;
     }
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER);
     if (sub == NULL) {
         return PyErr_NoMemory();
     }
-    if (patterns_from_items(&sub->patterns, items) < 0) {
+    if (patterns_from_items(&sub->patterns, items) < 0
+        || attach_rules(sub, where) < 0) {
         pyaudit_sub_decref(sub);
         return NULL;
     }
@@ -103,8 +146,13 @@ filter_dealloc(FilterObject *self)
 }
 
 static PyObject *
-filter_matches(FilterObject *self, PyObject *name)
+filter_matches(FilterObject *self, PyObject *call_args)
 {
+    PyObject *name, *args = NULL;
+    if (!PyArg_ParseTuple(call_args, "O|O!:matches", &name, &PyTuple_Type,
+                          &args)) {
+        return NULL;
+    }
     if (!PyUnicode_Check(name)) {
         PyErr_Format(PyExc_TypeError, "event name must be a str, not %s",
                      Py_TYPE(name)->tp_name);
@@ -122,14 +170,32 @@ filter_matches(FilterObject *self, PyObject *name)
     }
     uint32_t hash;
     size_t len;
-    return PyBool_FromLong(
-        !pyaudit_table_rejects(self->table, utf8)
-        && pyaudit_table_lookup(self->table, utf8, &hash, &len) != NULL);
+    const pyaudit_targets *targets = NULL;
+    if (!pyaudit_table_rejects(self->table, utf8)) {
+        targets = pyaudit_table_lookup(self->table, utf8, &hash, &len);
+    }
+    if (targets == NULL) {
+        Py_RETURN_FALSE;
+    }
+    /* where= rules (the filter's one sub): decided on args, () if none. */
+    const pyaudit_rules *rules = targets->targets[0].sub->rules;
+    if (rules == NULL) {
+        Py_RETURN_TRUE;
+    }
+    PyObject *empty = args == NULL ? PyTuple_New(0) : NULL;
+    if (args == NULL && empty == NULL) {
+        return NULL;
+    }
+    int matched = pyaudit_rules_match(rules, utf8, len,
+                                      args != NULL ? args : empty);
+    Py_XDECREF(empty);
+    return PyBool_FromLong(matched);
 }
 
 static PyMethodDef filter_methods[] = {
-    {"matches", (PyCFunction)filter_matches, METH_O,
-     "matches(name) -> bool: whether an event of that name matches."},
+    {"matches", (PyCFunction)filter_matches, METH_VARARGS,
+     "matches(name, args=()) -> bool: whether an event of that name (and "
+     "those args, for where= rules) matches."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -137,7 +203,8 @@ static PyType_Slot filter_slots[] = {
     {Py_tp_new, filter_new},
     {Py_tp_dealloc, filter_dealloc},
     {Py_tp_methods, filter_methods},
-    {Py_tp_doc, "Filter(items): a compiled tuple of pattern items."},
+    {Py_tp_doc, "Filter(items, where=None): a compiled tuple of pattern "
+                "items, with rule text or None."},
     {0, NULL},
 };
 
@@ -352,9 +419,10 @@ static PyObject *
 module_subscribe(PyObject *module, PyObject *args)
 {
     const char *kind_name;
-    PyObject *items, *arg;
+    PyObject *items, *arg, *where = Py_None;
     pyaudit_kind kind;
-    if (!PyArg_ParseTuple(args, "sOO:subscribe", &kind_name, &items, &arg)
+    if (!PyArg_ParseTuple(args, "sOO|O:subscribe", &kind_name, &items, &arg,
+                          &where)
         || kind_from_name(kind_name, &kind) < 0) {
         return NULL;
     }
@@ -367,7 +435,7 @@ module_subscribe(PyObject *module, PyObject *args)
     sub->state = state;
     HandleObject *handle = NULL;
     if (patterns_from_items(&sub->patterns, items) < 0
-        || attach_sink(sub, arg) < 0) {
+        || attach_sink(sub, arg) < 0 || attach_rules(sub, where) < 0) {
         goto fail;
     }
     if (pyaudit_core_install() < 0) {
@@ -393,7 +461,8 @@ fail:
     return NULL;
 }
 
-/* One (id, kind, items) tuple for sub, or NULL with an exception set. */
+/* One (id, kind, items, where) tuple for sub (where: the rule text or
+ * None), or NULL with an exception set. */
 static PyObject *
 describe_sub(const pyaudit_sub *sub)
 {
@@ -409,8 +478,9 @@ describe_sub(const pyaudit_sub *sub)
         }
         PyTuple_SET_ITEM(items, (Py_ssize_t)i, item);
     }
-    return Py_BuildValue("(lsN)", sub->id, pyaudit_kind_names[sub->kind],
-                         items);
+    return Py_BuildValue("(lsNz)", sub->id, pyaudit_kind_names[sub->kind],
+                         items,
+                         sub->rules ? pyaudit_rules_text(sub->rules) : NULL);
 }
 
 static PyObject *
@@ -496,9 +566,11 @@ static PyMethodDef module_methods[] = {
      "reference to each args tuple, for benchmarks only: the floor for "
      "recording.  It can never be removed."},
     {"subscribe", module_subscribe, METH_VARARGS,
-     "subscribe(kind, items, arg) -> Handle"},
+     "subscribe(kind, items, arg, where=None) -> Handle; where is rule "
+     "text or None"},
     {"subscriptions", module_subscriptions, METH_NOARGS,
-     "[(id, kind, items), ...] for every live subscription, oldest first."},
+     "[(id, kind, items, where), ...] for every live subscription, oldest "
+     "first."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,5 +1,6 @@
 /* sub.c: subscriptions (see sub.h). */
 #include "sub.h"
+#include "rules.h"
 
 #include <stdlib.h>
 
@@ -35,6 +36,7 @@ pyaudit_sub_decref(pyaudit_sub *sub)
     pyaudit_sub_release_callable(sub);
     pyaudit_ring_free(sub->ring);
     pyaudit_counts_free(sub->counts);
+    pyaudit_rules_free(sub->rules);
     pyaudit_patterns_clear(&sub->patterns);
     free(sub);
 }

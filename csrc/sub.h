@@ -49,6 +49,8 @@ struct pyaudit_sub {
     pyaudit_counts *counts;     /* owned, count only */
     pyaudit_sink_fn sink;       /* sink only */
     void *userdata;             /* sink only: given to sink, not owned */
+    struct pyaudit_rules *rules;/* owned; NULL: no where= conditions.
+                                   (rules issue: delivery checks it) */
     struct pyaudit_sub *next;   /* the core's live list (see core.h) */
 };
 

@@ -85,9 +85,13 @@ targets_for(pyaudit_table *t, const char *key, size_t len,
         list->no_python = 1;
         for (size_t i = 0; i < count; i++) {
             pyaudit_kind kind = list->targets[i].sub->kind;
-            list->count_only &= list->targets[i].count_cell != NULL;
-            list->no_python &= kind == PYAUDIT_KIND_COUNT
-                               || kind == PYAUDIT_KIND_RECORD;
+            /* A sub with where= rules goes through dispatch: its rules
+             * may run Python code (__fspath__). */
+            int no_rules = list->targets[i].sub->rules == NULL;
+            list->count_only &= list->targets[i].count_cell != NULL
+                                && no_rules;
+            list->no_python &= (kind == PYAUDIT_KIND_COUNT
+                                || kind == PYAUDIT_KIND_RECORD) && no_rules;
         }
     }
     return list;
