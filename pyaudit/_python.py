@@ -14,6 +14,7 @@ import weakref
 
 from ._errors import InstallError
 from ._patterns import Compiled
+from ._rules import Rules
 
 backend = "python"
 
@@ -25,15 +26,22 @@ MEMO_LIMIT = 4096
 _CORE_ATTRIBUTE = "_pyaudit_python_core"
 
 
+def _rules(where, items):
+    """Compiled rules for rule text, or None."""
+    return None if where is None else Rules(where, items)
+
+
 class Filter:
-    __slots__ = ("_matches",)
+    __slots__ = ("_matches", "_rules")
 
-    def __init__(self, items):
+    def __init__(self, items, where=None):
         self._matches = Compiled(items).matches
+        self._rules = _rules(where, items)
 
-    def matches(self, name):
+    def matches(self, name, args=()):
         name.encode("utf-8")    # as the native core: no event has such a name
-        return self._matches(name)
+        return self._matches(name) and (
+            self._rules is None or self._rules.matches(name, args))
 
 
 _is_finalizing = sys.is_finalizing     # kept: sys empties at exit
@@ -68,11 +76,12 @@ class _ExitSafeLock:
 class Handle:
     """One subscription inside the core."""
 
-    def __init__(self, core, sub_id, kind, items, arg):
+    def __init__(self, core, sub_id, kind, items, arg, rules):
         self.id = sub_id
         self.kind = kind
         self.items = items
         self.matches = Compiled(items).matches
+        self.rules = rules          # where= conditions, or None
         self.active = True
         self._core = core
         self._lock = _ExitSafeLock()
@@ -136,10 +145,11 @@ class Core:
 
     # -- configuration ---------------------------------------------------
 
-    def subscribe(self, kind, items, arg):
+    def subscribe(self, kind, items, arg, where=None):
+        rules = _rules(where, items)
         with self._lock:
             self._install()
-            handle = Handle(self, self._next_id, kind, items, arg)
+            handle = Handle(self, self._next_id, kind, items, arg, rules)
             self._every_handle.add(handle)
             self._next_id += 1
             self._publish(self._handles + (handle,))
@@ -156,7 +166,9 @@ class Core:
                 handle.callable = None
 
     def subscriptions(self):
-        return [(h.id, h.kind, h.items) for h in self._handles]
+        return [(h.id, h.kind, h.items,
+                 None if h.rules is None else h.rules.text)
+                for h in self._handles]
 
     def after_fork_in_child(self):
         """A fork copies locks in whatever state other threads left them:
@@ -210,6 +222,12 @@ class Core:
         entry = None    # what every record of this event gets, made once
         for handle in targets:
             if not handle.active:
+                continue
+            # where= rules may run Python code (__fspath__) that closes
+            # subscriptions: a handle closed meanwhile gets nothing.
+            rules = handle.rules
+            if rules is not None and (not rules.matches(event, args)
+                                      or not handle.active):
                 continue
             kind = handle.kind
             if kind == "count":

@@ -14,7 +14,8 @@ normalised; ``render()`` writes the canonical text of a normalised model;
 import os
 import sys
 
-from . import _net, _paths
+from . import _catalog, _net, _paths
+from ._patterns import Compiled
 
 CONDITIONS = ("paths_under", "paths_outside", "writing", "hosts",
               "hosts_outside", "ports", "programs", "programs_outside",
@@ -106,8 +107,8 @@ def _strings(condition, value):
             raise TypeError("%s must be an array of strings, not an array "
                             "holding %s" % (condition, toml_type(entry)))
         if "\0" in entry:
-            raise ValueError("%s: '%s' contains a NUL character"
-                             % (condition, entry))
+            raise ValueError("%s: an entry contains a NUL character"
+                             % condition)
     return value
 
 
@@ -282,8 +283,6 @@ def _supports(condition, key, raw):
 def check_supported(model, items):
     """ValueError unless every condition of the checked ``model`` can hold
     for some event the pattern ``items`` match."""
-    from . import _catalog
-    from ._patterns import Compiled
     matches = Compiled(items).matches
     events = [raw for name, raw in sorted(_catalog.catalog_events().items())
               if matches(name)]
@@ -554,7 +553,7 @@ class _Alternative:
 
     def _modules_hold(self, roles, args):
         module = _argument(args, roles.get("module"))
-        if not isinstance(module, str):
+        if not isinstance(module, str) or _utf8(module) is None:
             return False
         for condition, entries in self.modules.items():
             inside = any(module == e or module.startswith(e + ".")
@@ -605,7 +604,6 @@ class Rules:
         self._alternatives = [_Alternative(table) for table in model]
 
     def matches(self, name, args):
-        from . import _catalog
         raw = _catalog.catalog_events().get(name)
         roles = _positions(raw)
         names = raw["args"] if raw is not None else ()

@@ -1,6 +1,6 @@
 """Plain value types returned by the API (shared by both backends)."""
 
-from typing import Any, Dict, NamedTuple, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from . import _catalog
 
@@ -34,3 +34,5 @@ class SubscriptionInfo(NamedTuple):
     kind: str
     """"watch", "record", "count" or "deny"."""
     patterns: Tuple[str, ...]
+    where: Optional[str] = None
+    """The canonical rule text of its ``where=`` conditions, or None."""
