@@ -296,7 +296,7 @@ def _header_line(entry):
     ] + [str(position(key)) for key in
          ("open_mode", "open_flags", "address", "host", "port", "url",
           "program")] + [
-        "PYAUDIT_PROGRAM_" + shape.upper() if shape else "0",
+        "PYAUDIT_PROGRAM_" + (shape or "none").upper(),
         str(position("module")),
     ]
     return "    {%s}," % ", ".join(fields)

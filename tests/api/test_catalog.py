@@ -26,6 +26,7 @@ SHIPPED = os.path.join(ROOT, "pyaudit", "events.json")
 SHIPPED_HEADER = os.path.join(ROOT, "csrc", "event_roles.h")
 RUNNING = "%d.%d" % sys.version_info[:2]
 
+
 def load_generator():
     spec = importlib.util.spec_from_file_location("gen_events", GENERATOR)
     module = importlib.util.module_from_spec(spec)

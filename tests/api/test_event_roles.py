@@ -21,9 +21,6 @@ import tempfile
 import urllib.request
 import warnings
 
-import pytest
-
-import pyaudit
 from pyaudit import _catalog
 
 ROLE_EVENTS = {name: raw["roles"] for name, raw in

@@ -13,7 +13,6 @@ import sys
 
 import pytest
 
-import pyaudit
 from pyaudit import Where, _rules
 
 READ = os.O_RDONLY | os.O_CLOEXEC
@@ -380,10 +379,12 @@ def test_an_empty_list_of_where_is_an_error(api):
 
 def test_subscriptions_list_the_rule_text(api):
     with api.record("open", where=Where(writing=True)) as recorder:
-        [info] = [i for i in api.subscriptions() if i.id == recorder._handle.id]
+        [info] = [i for i in api.subscriptions()
+                  if i.id == recorder._handle.id]
         assert info.where == "{writing = true}"
     with api.record("open") as recorder:
-        [info] = [i for i in api.subscriptions() if i.id == recorder._handle.id]
+        [info] = [i for i in api.subscriptions()
+                  if i.id == recorder._handle.id]
         assert info.where is None
 
 

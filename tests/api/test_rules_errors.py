@@ -201,7 +201,8 @@ def test_a_condition_some_matched_event_can_satisfy_is_accepted(
     "{a = 0x10}", "{a = 0o7}", '{a = """x"""}', "{a.b = 1}",
     "{a = 1979-05-27}", "{a = 07:32:00}", "{a = 1, a = 2}", "{a = 1,}",
     "{a = \n 1}", '{a = "x\\q"}', '{a = "\\uD800"}', "writing = true",
-    "{writing = true} x", "{a = 01}", "{a = 1__0}", "{a = 9223372036854775808}",
+    "{writing = true} x", "{a = 01}", "{a = 1__0}",
+    "{a = 9223372036854775808}",
     "{a = 'x\ny'}", "{a = [1 2]}", "", "   # only a comment",
     "[" * 40 + "]" * 40, "{a = \"\x01\"}",
 ])

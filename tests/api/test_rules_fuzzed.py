@@ -38,7 +38,7 @@ class FakePath:
         return "FakePath(%r)" % (self.path,)
 
 
-# -- paths ------------------------------------------------------------------------
+# -- paths --------------------------------------------------------------------
 
 COMPONENT = st.sampled_from(["a", "b", "srv", "app", ".", "..", "", "é",
                              "\udcff", "a b"])
@@ -74,7 +74,7 @@ path_argument = st.one_of(
 directory = path_text(absolute=True).filter(
     lambda d: "\udcff" not in d)
 
-# -- open modes and flags ---------------------------------------------------------
+# -- open modes and flags -----------------------------------------------------
 
 FLAG_BITS = [os.O_RDONLY, os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC,
              os.O_APPEND, os.O_EXCL, os.O_CLOEXEC, os.O_NONBLOCK]
@@ -85,7 +85,7 @@ flags = st.one_of(
         lambda bits: sum(set(bits))),
     st.integers(-2 ** 70, 2 ** 70), st.sampled_from([None, True, "1"]))
 
-# -- hosts ------------------------------------------------------------------------
+# -- hosts --------------------------------------------------------------------
 
 ipv4 = st.integers(0, 2 ** 32 - 1).map(lambda n: str(ipaddress.IPv4Address(n)))
 ipv6 = st.builds(
@@ -140,7 +140,7 @@ def url(draw):
     return "%s://%s%s%s%s" % (scheme, user, host, port, rest)
 
 
-# -- programs and modules -----------------------------------------------------------
+# -- programs and modules -----------------------------------------------------
 
 program_name = st.sampled_from(["git", "python3", "sh", "vi", "ls"])
 program_entry = st.one_of(program_name, st.builds(
@@ -152,7 +152,7 @@ program_value = st.one_of(
 module_name = st.from_regex(r"[a-z_][a-z0-9_]{0,4}(\.[a-z_][a-z0-9_]{0,4})"
                             r"{0,2}", fullmatch=True)
 
-# -- events -----------------------------------------------------------------------
+# -- events -------------------------------------------------------------------
 
 arg_value = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
                       st.floats(allow_nan=False), st.text(max_size=3),
@@ -196,7 +196,7 @@ events = st.one_of(
               st.lists(arg_value, max_size=5).map(tuple)),
 )
 
-# -- rules ------------------------------------------------------------------------
+# -- rules --------------------------------------------------------------------
 
 conditions = st.fixed_dictionaries({}, optional={
     "writing": st.booleans(),
