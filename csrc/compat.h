@@ -136,6 +136,35 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_UNICODE_READY(op) 0
 #endif
 
+/* An int small enough for one CPython digit, read without a call: 1 with
+ * *value set, or 0 (then ask PyLong_As*()).  The layout of int objects
+ * is public as functions from 3.12, and in longintrepr.h before. */
+#if PY_VERSION_HEX >= 0x030C0000
+static inline int
+pyaudit_compact_long(PyObject *op, long long *value)
+{
+    if (!PyUnstable_Long_IsCompact((PyLongObject *)op)) {
+        return 0;
+    }
+    *value = (long long)PyUnstable_Long_CompactValue((PyLongObject *)op);
+    return 1;
+}
+#else
+#  if PY_VERSION_HEX < 0x030B0000
+#    include <longintrepr.h>
+#  endif
+static inline int
+pyaudit_compact_long(PyObject *op, long long *value)
+{
+    Py_ssize_t size = Py_SIZE(op);
+    if (size < -1 || size > 1) {
+        return 0;
+    }
+    *value = (long long)size * ((PyLongObject *)op)->ob_digit[0];
+    return 1;
+}
+#endif
+
 /* The working directory into a buffer of size bytes (NULL on failure). */
 #ifdef _WIN32
 #  include <direct.h>

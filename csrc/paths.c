@@ -31,7 +31,9 @@ pyaudit_path_collapse(char *path, size_t n)
             continue;
         }
         path[out++] = '/';
-        memmove(path + out, path + start, len);
+        if (out != start) {
+            memmove(path + out, path + start, len);
+        }
         out += len;
     }
     if (out == 0) {

@@ -45,7 +45,7 @@ is_none(PyObject *value)
 static inline const pyaudit_event_roles *
 find_roles(const pyaudit_rules *rules, const char *name, size_t len)
 {
-    uint32_t at = pyaudit_hash(name, len) & rules->mask;
+    uint32_t at = pyaudit_roles_slot(name, len) & rules->mask;
     for (;;) {
         const pyaudit_event_roles *roles = rules->slots[at];
         if (roles == NULL || (roles->len == len
@@ -130,8 +130,9 @@ path_view(PyObject *value, byte_view *view)
 
 /* ---- writing ------------------------------------------------------------ */
 
-static int
-mode_writes(PyObject *mode)
+/* mode_writes() for any str (out of line: modes are ASCII). */
+static PYAUDIT_NOINLINE int
+any_mode_writes(PyObject *mode)
 {
     if (PYAUDIT_UNICODE_READY(mode) < 0) {
         PyErr_Clear();
@@ -146,6 +147,30 @@ mode_writes(PyObject *mode)
         }
     }
     return 0;
+}
+
+/* Whether an open's mode (a str) asks to write: 1, 0, or -1. */
+static inline int
+mode_writes(PyObject *mode)
+{
+    if (PYAUDIT_UNICODE_READY(mode) == 0 && PyUnicode_IS_ASCII(mode)) {
+        const char *c = (const char *)PyUnicode_DATA(mode);
+        for (; *c != '\0'; c++) {
+            if (*c == 'w' || *c == 'a' || *c == 'x' || *c == '+') {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return any_mode_writes(mode);
+}
+
+/* The os.O_* bits of a flags int that ask to write (out of line: flags
+ * fit one digit). */
+static PYAUDIT_NOINLINE int
+large_flags_write(PyObject *flags)
+{
+    return (PyLong_AsUnsignedLongLongMask(flags) & WRITE_FLAGS) != 0;
 }
 
 /* 1 if the event changes the file system, 0 if not, -1 when it cannot be
@@ -176,10 +201,12 @@ decide_writing(const pyaudit_event_roles *roles, PyObject *args)
     }
     PyObject *flags = argument(args, roles->open_flags);
     if (!is_none(flags)) {
+        long long small;
         if (!PyLong_CheckExact(flags)) {
             return -1;
         }
-        writes |= (PyLong_AsUnsignedLongLongMask(flags) & WRITE_FLAGS) != 0;
+        writes |= pyaudit_compact_long(flags, &small)
+                  ? (small & WRITE_FLAGS) != 0 : large_flags_write(flags);
         decided = 1;
     }
     return decided ? writes : -1;
@@ -622,16 +649,25 @@ args_hold(const pyaudit_alternative *alt, const pyaudit_event_roles *roles,
 
 /* ---- the decision ------------------------------------------------------- */
 
-static int
+/* Every condition but writing: out of line, so that an event that the
+ * writing test rejects needs no large stack frame. */
+static PYAUDIT_NOINLINE int
+other_conditions_hold(const pyaudit_alternative *alt,
+                      const pyaudit_event_roles *roles, PyObject *args)
+{
+    return paths_hold(alt, roles, args) && endpoint_holds(alt, roles, args)
+           && programs_hold(alt, roles, args)
+           && modules_hold(alt, roles, args) && args_hold(alt, roles, args);
+}
+
+static inline int
 alternative_holds(const pyaudit_alternative *alt,
                   const pyaudit_event_roles *roles, PyObject *args)
 {
     if (alt->writing >= 0 && decide_writing(roles, args) != alt->writing) {
         return 0;
     }
-    return paths_hold(alt, roles, args) && endpoint_holds(alt, roles, args)
-           && programs_hold(alt, roles, args)
-           && modules_hold(alt, roles, args) && args_hold(alt, roles, args);
+    return other_conditions_hold(alt, roles, args);
 }
 
 int

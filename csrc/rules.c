@@ -697,7 +697,7 @@ build_slots(pyaudit_rules *rules, const matched_events *matched)
     rules->mask = size - 1;
     for (size_t i = 0; i < matched->count; i++) {
         const pyaudit_event_roles *r = matched->events[i];
-        uint32_t at = pyaudit_hash(r->name, r->len) & rules->mask;
+        uint32_t at = pyaudit_roles_slot(r->name, r->len) & rules->mask;
         while (rules->slots[at] != NULL) {
             at = (at + 1) & rules->mask;
         }

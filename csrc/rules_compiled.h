@@ -70,6 +70,18 @@ typedef struct {
     size_t nargs;
 } pyaudit_alternative;
 
+/* Where an event name's roles start their search in slots: a hash of its
+ * length and two of its bytes, cheaper than hashing the whole name (the
+ * probe then compares whole names). */
+static inline uint32_t
+pyaudit_roles_slot(const char *name, size_t len)
+{
+    uint32_t h = (uint32_t)len * 0x9E3779B1u;
+    h ^= (uint32_t)(unsigned char)name[len - 1] * 0x85EBCA6Bu;
+    h ^= (uint32_t)(unsigned char)name[len / 2] * 0xC2B2AE35u;
+    return h ^ (h >> 15);
+}
+
 struct pyaudit_rules {
     char *text;                 /* owned: the text compiled */
     pyaudit_alternative *alternatives;  /* owned */
