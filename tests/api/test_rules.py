@@ -398,8 +398,9 @@ def test_a_recorder_gets_only_the_events_its_rules_allow(api, tmp_path):
         with open(os.devnull, "w"):
             pass
     events = rec.drain()
-    assert [(e.args[0], e.args[1]) for e in events] == [
-        (str(tmp_path / "w"), "w")]
+    # 3.8's pathlib opens twice (io.open, then os.open with mode None).
+    assert {e.args[0] for e in events} == {str(tmp_path / "w")}
+    assert events[0].args[1] == "w"
 
 
 def test_a_counter_with_rules_counts_what_they_allow(api):

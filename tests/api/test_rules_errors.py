@@ -213,10 +213,12 @@ def test_text_outside_the_c_subset_is_a_clear_error(text):
 
 
 @pytest.mark.parametrize("text", [
-    "{a = 0x10}", '{a = """x"""}', "{a = 1, a = 2}", "{a = 1,}",
-    "{a = \n 1}", '{a = "x\\q"}', "{writing = true} x", "{a = 01}", "",
+    "{a = 0x10}", '{a = """x"""}', "{a = 1, a = 2}", '{a = "x\\q"}',
+    "{writing = true} x", "{a = 01}", "",
 ])
 def test_text_that_is_not_toml_is_a_clear_error_in_python(api, text):
+    """(What is TOML depends a little on the parser: tomli 2.5 reads TOML
+    1.1, which allows a trailing comma and newlines in inline tables.)"""
     if text in ("{a = 0x10}", '{a = """x"""}'):
         text = text.replace("{a", "{writing")    # valid TOML: wrong type
         error = TypeError
