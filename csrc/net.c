@@ -9,11 +9,11 @@ is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* A decimal number of 1-3 digits without a leading zero; -1 if not. */
+/* The value of 1 to max_digits decimal digits; -1 if text is not that. */
 static long
-small_decimal(const char *text, size_t n)
+decimal(const char *text, size_t n, size_t max_digits)
 {
-    if (n == 0 || n > 3 || (n > 1 && text[0] == '0')) {
+    if (n == 0 || n > max_digits) {
         return -1;
     }
     long value = 0;
@@ -24,6 +24,13 @@ small_decimal(const char *text, size_t n)
         value = value * 10 + (text[i] - '0');
     }
     return value;
+}
+
+/* A decimal number of 1-3 digits without a leading zero; -1 if not. */
+static long
+small_decimal(const char *text, size_t n)
+{
+    return n > 1 && text[0] == '0' ? -1 : decimal(text, n, 3);
 }
 
 static int
@@ -276,16 +283,7 @@ pyaudit_host_name_equal(const char *name, size_t n, const char *entry,
 long
 pyaudit_parse_port(const char *text, size_t n)
 {
-    if (n == 0 || n > 5) {
-        return -1;
-    }
-    long port = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_digit(text[i])) {
-            return -1;
-        }
-        port = port * 10 + (text[i] - '0');
-    }
+    long port = decimal(text, n, 5);
     return port <= 65535 ? port : -1;
 }
 

@@ -18,9 +18,11 @@ MODE=${1:-fuzzer}
 PYTHON_CONFIG=${PYTHON_CONFIG:-python3-config}
 
 # The core files a FILTER/COUNT sub and a table need (names.c is not
-# referenced, but costs nothing and keeps the list that of the brief).
+# referenced, but costs nothing and keeps the list that of the brief; a
+# sub owns its where= rules, hence the rules files).
 CORE="$SRC/pattern.c $SRC/table.c $SRC/sub.c $SRC/counts.c $SRC/ring.c \
-$SRC/names.c $SRC/error.c"
+$SRC/names.c $SRC/error.c $SRC/rules.c $SRC/rule_match.c $SRC/rule_text.c \
+$SRC/roles.c $SRC/paths.c $SRC/net.c"
 
 PY_CFLAGS=$($PYTHON_CONFIG --includes)
 # --embed (3.8+) adds -lpythonX.Y; older python3-config has no --embed.

@@ -516,11 +516,7 @@ class _Alternative:
             inside = [None if p is None else
                       any(_paths.is_under(p, d) for d in dirs)
                       for p in paths]
-            if condition == "paths_under":
-                holds = bool(inside) and all(inside)
-            else:
-                holds = False in inside
-            if not holds:
+            if not _list_holds(inside, condition == "paths_under"):
                 return False
         return True
 
@@ -543,11 +539,7 @@ class _Alternative:
         programs = _event_programs(roles, args)
         for condition, entries in self.programs.items():
             inside = [_program_in(p, entries) for p in programs]
-            if condition == "programs":
-                holds = bool(inside) and all(inside)
-            else:
-                holds = False in inside
-            if not holds:
+            if not _list_holds(inside, condition == "programs"):
                 return False
         return True
 
@@ -572,6 +564,16 @@ class _Alternative:
         return any(_equal(value, w)
                    for w in (wanted if isinstance(wanted, list)
                              else [wanted]))
+
+
+def _list_holds(inside, wanted_inside):
+    """A condition on several arguments (paths, programs), given whether
+    each is inside (None: it cannot be judged): the plain form holds when
+    there is one and every one is inside, the _outside form when any one
+    that can be judged is outside."""
+    if wanted_inside:
+        return bool(inside) and all(inside)
+    return False in inside
 
 
 def _equal(value, wanted):

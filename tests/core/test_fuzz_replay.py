@@ -26,7 +26,10 @@ CORPUS = os.path.join(FUZZ, "corpus")
 # What a FILTER/COUNT sub and a table need; sub.c, ring.c and counts.c
 # refer to the Python API (never called here), hence libpython below.
 CORE = ["pattern.c", "table.c", "sub.c", "counts.c", "ring.c", "names.c",
-        "error.c"]
+        "error.c",
+        # A sub owns its where= rules (sub.c frees them).
+        "rules.c", "rule_match.c", "rule_text.c", "roles.c", "paths.c",
+        "net.c"]
 SOURCES = ([os.path.join(FUZZ, "fuzz_patterns.c"),
             os.path.join(FUZZ, "standalone_main.c")]
            + [os.path.join(CSRC, name) for name in CORE])
