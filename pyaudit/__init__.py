@@ -21,9 +21,10 @@ from ._where import Where
 
 __all__ = [
     "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
-    "Subscription", "SubscriptionInfo", "UnknownEventWarning", "backend",
+    "Subscription", "SubscriptionInfo", "UnknownEventWarning", "Where",
+    "backend",
     "count", "deny", "describe", "get_include", "log_to", "record",
-    "subscriptions", "watch", "Where",
+    "subscriptions", "watch",
 ]
 
 Subscription = _api.Subscription

@@ -7,14 +7,24 @@ dotted IPv4 tail); a zone ("%eth0") of an event's IPv6 host is ignored.
 Host names are compared, never resolved.
 """
 
-import re
-
-_IPV4_PART = re.compile(rb"(0|[1-9][0-9]{0,2})\Z")
-_HEX_GROUP = re.compile(rb"[0-9A-Fa-f]{1,4}\Z")
-_PORT_TEXT = re.compile(rb"[0-9]{1,5}\Z")
-_NAME = re.compile(rb"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?\Z")
-_SCHEME = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*\Z")
+HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+NAME_CHARACTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz"
+                            b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+SCHEME_CHARACTERS = NAME_CHARACTERS.union(b"+.") - {ord("_")}
 DEFAULT_PORTS = {b"http": 80, b"https": 443, b"ftp": 21}
+
+
+def _small_decimal(text):
+    """Whether text is 1-3 decimal digits without a leading zero."""
+    return 0 < len(text) <= 3 and text.isdigit() and (
+        text == b"0" or not text.startswith(b"0"))
+
+
+def _is_name(text):
+    """Labels of letters, digits, '_' and '-', one trailing dot allowed."""
+    labels = (text[:-1] if text.endswith(b".") else text).split(b".")
+    return all(label and NAME_CHARACTERS.issuperset(label)
+               for label in labels)
 
 
 def parse_ipv4(text):
@@ -24,7 +34,7 @@ def parse_ipv4(text):
         return None
     value = 0
     for part in parts:
-        if not _IPV4_PART.match(part) or int(part) > 255:
+        if not _small_decimal(part) or int(part) > 255:
             return None
         value = value << 8 | int(part)
     return value
@@ -42,7 +52,7 @@ def _words(part, may_end_in_ipv4):
             if v4 is None:
                 return None
             words += [v4 >> 16, v4 & 0xFFFF]
-        elif _HEX_GROUP.match(group):
+        elif 0 < len(group) <= 4 and HEX_DIGITS.issuperset(group):
             words.append(int(group, 16))
         else:
             return None
@@ -91,7 +101,7 @@ def parse_host_entry(text):
     if b"/" in text:
         address, _, prefix = text.partition(b"/")
         parsed = parse_address(address)
-        if parsed is None or not _IPV4_PART.match(prefix):
+        if parsed is None or not _small_decimal(prefix):
             return None
         version, value = parsed
         bits = 32 if version == 4 else 128
@@ -103,8 +113,8 @@ def parse_host_entry(text):
     if parsed is not None:
         version, value = parsed
         return ("net", version, value, 32 if version == 4 else 128)
-    if b":" in text or re.match(rb"[0-9.]+\Z", text) \
-            or not _NAME.match(text):
+    if b":" in text or set(text) <= set(b"0123456789.") \
+            or not _is_name(text):
         return None
     return ("name", normalise_name(text))
 
@@ -139,8 +149,8 @@ def port_of(value):
         return value if 0 <= value <= 65535 else None
     if isinstance(value, str):
         value = value.encode("utf-8", "replace")
-    if isinstance(value, bytes) and _PORT_TEXT.match(value) \
-            and int(value) <= 65535:
+    if isinstance(value, bytes) and 0 < len(value) <= 5 \
+            and value.isdigit() and int(value) <= 65535:
         return int(value)
     return None
 
@@ -150,7 +160,8 @@ def url_endpoint(url):
     its authority, and its port, or the scheme's default (http 80, https
     443, ftp 21)."""
     scheme, sep, rest = url.partition(b"://")
-    if not sep or not _SCHEME.match(scheme):
+    if not sep or not scheme[:1].isalpha() \
+            or not SCHEME_CHARACTERS.issuperset(scheme):
         return None, None
     end = min([i for i in (rest.find(b"/"), rest.find(b"?"),
                            rest.find(b"#")) if i >= 0] + [len(rest)])
