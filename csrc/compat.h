@@ -204,4 +204,50 @@ pyaudit_xnewref(PyObject *obj)
 #  define PYAUDIT_SLOT_GIL
 #endif
 
+/* Before 3.12 a str made by the legacy API may need PyUnicode_READY()
+ * before its data can be read; from 3.12 every str is ready. */
+#if PY_VERSION_HEX < 0x030C0000
+#  define PYAUDIT_UNICODE_READY(op) PyUnicode_READY(op)
+#else
+#  define PYAUDIT_UNICODE_READY(op) 0
+#endif
+
+/* An int small enough for one CPython digit, read without a call: 1 with
+ * *value set, or 0 (then ask PyLong_As*()).  The layout of int objects
+ * is public as functions from 3.12, and in longintrepr.h before. */
+#if PY_VERSION_HEX >= 0x030C0000
+static inline int
+pyaudit_compact_long(PyObject *op, long long *value)
+{
+    if (!PyUnstable_Long_IsCompact((PyLongObject *)op)) {
+        return 0;
+    }
+    *value = (long long)PyUnstable_Long_CompactValue((PyLongObject *)op);
+    return 1;
+}
+#else
+#  if PY_VERSION_HEX < 0x030B0000
+#    include <longintrepr.h>
+#  endif
+static inline int
+pyaudit_compact_long(PyObject *op, long long *value)
+{
+    Py_ssize_t size = Py_SIZE(op);
+    if (size < -1 || size > 1) {
+        return 0;
+    }
+    *value = (long long)size * ((PyLongObject *)op)->ob_digit[0];
+    return 1;
+}
+#endif
+
+/* The working directory into a buffer of size bytes (NULL on failure). */
+#ifdef _WIN32
+#  include <direct.h>
+#  define PYAUDIT_GETCWD(buffer, size) _getcwd((buffer), (int)(size))
+#else
+#  include <unistd.h>
+#  define PYAUDIT_GETCWD(buffer, size) getcwd((buffer), (size))
+#endif
+
 #endif /* PYAUDIT_COMPAT_H */

@@ -7,6 +7,7 @@
 #include "hook.h"
 #include "core.h"
 #include "frames.h"
+#include "rules.h"
 #include "sync.h"
 
 #include <pthread.h>
@@ -79,11 +80,18 @@ in_scope(const pyaudit_sub *sub)
     return found;
 }
 
+/* Whether sub gets this event: open, its interpreter's, in scope and
+ * satisfying its where= rules.  Rules may run Python code (__fspath__)
+ * that closes subscriptions, so whether it is open is asked again after
+ * them (the delivery holds the table, which keeps sub). */
 static inline int
 serves(const pyaudit_sub *sub, delivery *d)
 {
     return pyaudit_sub_active(sub) && audience_ok(sub, d)
-           && (sub->scope == NULL || in_scope(sub));
+           && (sub->scope == NULL || in_scope(sub))
+           && (sub->rules == NULL
+               || (pyaudit_rules_match(sub->rules, d->event, d->len, d->args)
+                   && pyaudit_sub_active(sub)));
 }
 
 /* The time.time_ns() clock and threading.get_ident(), read once per

@@ -13,6 +13,7 @@
 #include "home.h"
 #include "hook.h"
 #include "pyaudit.h"
+#include "rules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ get_state(PyObject *module)
     return (module_state *)PyModule_GetState(module);
 }
 
-/* Raise the core's last error as the exception its kind names. */
+/* Raise the core's last error as the exception its kind names (state is
+ * needed only for InstallError). */
 static PyObject *
 raise_core_error(module_state *state)
 {
@@ -43,8 +45,9 @@ raise_core_error(module_state *state)
         [PYAUDIT_ERR_STATE] = &PyExc_RuntimeError,
     };
     pyaudit_error_kind kind = pyaudit_error_kind_get();
-    PyObject *type = kind == PYAUDIT_ERR_INSTALL ? state->install_error
-                                                 : *kinds[kind];
+    PyObject *type = kind != PYAUDIT_ERR_INSTALL ? *kinds[kind]
+                     : state != NULL ? state->install_error
+                                     : PyExc_RuntimeError;
     PyErr_SetString(type, pyaudit_error_message());
     return NULL;
 }
@@ -202,6 +205,37 @@ parsed_of(const pyaudit_patterns *patterns)
     return parsed;
 }
 
+/* Compile where= (rule text, or None) into sub->rules, against its
+ * patterns.  0, or -1 with an exception set. */
+static int
+attach_rules(module_state *state, pyaudit_sub *sub, PyObject *where)
+{
+    if (where == NULL || where == Py_None) {
+        return 0;
+    }
+    if (!PyUnicode_Check(where)) {
+        PyErr_Format(PyExc_TypeError, "where must be rule text (str) or "
+                     "None, not %s", Py_TYPE(where)->tp_name);
+        return -1;
+    }
+    Py_ssize_t size;
+    const char *text = PyUnicode_AsUTF8AndSize(where, &size);
+    if (text == NULL) {
+        return -1;
+    }
+    if (strlen(text) != (size_t)size) {
+        PyErr_SetString(PyExc_ValueError,
+                        "rule text contains a NUL character");
+        return -1;
+    }
+    sub->rules = pyaudit_rules_compile(text, &sub->patterns);
+    if (sub->rules == NULL) {
+        raise_core_error(state);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- Filter ----------------------------------------------------------- */
 
 typedef struct {
@@ -214,10 +248,10 @@ typedef struct {
 static PyObject *
 filter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *patterns;
-    static char *kwlist[] = {"patterns", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Filter", kwlist,
-                                     &patterns)) {
+    PyObject *patterns, *where = Py_None;
+    static char *kwlist[] = {"patterns", "where", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:Filter", kwlist,
+                                     &patterns, &where)) {
         return NULL;
     }
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_FILTER, NULL);
@@ -225,7 +259,8 @@ filter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return PyErr_NoMemory();
     }
     FilterObject *self = NULL;
-    if (parse_patterns(&sub->patterns, patterns) == 0) {
+    if (parse_patterns(&sub->patterns, patterns) == 0
+        && attach_rules(NULL, sub, where) == 0) {
         self = (FilterObject *)type->tp_alloc(type, 0);
     }
     if (self != NULL) {
@@ -260,8 +295,13 @@ filter_dealloc(FilterObject *self)
 }
 
 static PyObject *
-filter_matches(FilterObject *self, PyObject *name)
+filter_matches(FilterObject *self, PyObject *call_args)
 {
+    PyObject *name, *args = NULL;
+    if (!PyArg_ParseTuple(call_args, "O|O!:matches", &name, &PyTuple_Type,
+                          &args)) {
+        return NULL;
+    }
     if (!PyUnicode_Check(name)) {
         PyErr_Format(PyExc_TypeError, "event name must be a str, not %s",
                      Py_TYPE(name)->tp_name);
@@ -282,9 +322,32 @@ filter_matches(FilterObject *self, PyObject *name)
     }
     uint32_t hash;
     size_t len;
-    return PyBool_FromLong(
-        !pyaudit_table_rejects(self->table, utf8)
-        && pyaudit_table_lookup(self->table, utf8, &hash, &len) != NULL);
+    if (pyaudit_table_rejects(self->table, utf8)
+        || pyaudit_table_lookup(self->table, utf8, &hash, &len) == NULL) {
+        Py_RETURN_FALSE;
+    }
+    /* where= rules, decided on args (() if none given). */
+    if (self->sub->rules == NULL) {
+        Py_RETURN_TRUE;
+    }
+    PyObject *empty = args == NULL ? PyTuple_New(0) : NULL;
+    if (args == NULL && empty == NULL) {
+        return NULL;
+    }
+    int matched = pyaudit_rules_match(self->sub->rules, utf8, len,
+                                      args != NULL ? args : empty);
+    Py_XDECREF(empty);
+    return PyBool_FromLong(matched);
+}
+
+static PyObject *
+filter_get_where(FilterObject *self, void *closure)
+{
+    (void)closure;
+    if (self->sub->rules == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(pyaudit_rules_text(self->sub->rules));
 }
 
 static PyObject *
@@ -295,13 +358,16 @@ filter_get_items(FilterObject *self, void *closure)
 }
 
 static PyMethodDef filter_methods[] = {
-    {"matches", (PyCFunction)filter_matches, METH_O,
-     "matches(name) -> bool: whether an event of that name matches."},
+    {"matches", (PyCFunction)filter_matches, METH_VARARGS,
+     "matches(name, args=()) -> bool: whether an event of that name (and "
+     "those args, for where= rules) matches."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef filter_getset[] = {
     {"items", (getter)filter_get_items, NULL, "The items, as written.",
+     NULL},
+    {"where", (getter)filter_get_where, NULL, "The rule text, or None.",
      NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -311,7 +377,8 @@ static PyType_Slot filter_slots[] = {
     {Py_tp_dealloc, filter_dealloc},
     {Py_tp_methods, filter_methods},
     {Py_tp_getset, filter_getset},
-    {Py_tp_doc, "Filter(patterns): a compiled pattern list."},
+    {Py_tp_doc, "Filter(patterns, where=None): a compiled pattern list, "
+                "with rule text or None."},
     {0, NULL},
 };
 
@@ -480,6 +547,16 @@ handle_get_items(HandleObject *self, void *closure)
 }
 
 static PyObject *
+handle_get_where(HandleObject *self, void *closure)
+{
+    (void)closure;
+    if (self->sub->rules == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(pyaudit_rules_text(self->sub->rules));
+}
+
+static PyObject *
 handle_get_parsed(HandleObject *self, void *closure)
 {
     (void)closure;
@@ -506,6 +583,8 @@ static PyGetSetDef handle_getset[] = {
     {"items", (getter)handle_get_items, NULL, NULL, NULL},
     {"parsed", (getter)handle_get_parsed, NULL,
      "The items as (excluded, kind, text) tuples.", NULL},
+    {"where", (getter)handle_get_where, NULL,
+     "The rule text of its where= conditions, or None.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -641,13 +720,14 @@ attach(pyaudit_sub *sub, PyObject *arg, Py_ssize_t stack)
 static PyObject *
 module_subscribe(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"kind", "patterns", "arg", "interpreters",
-                             "scope", "stack", NULL};
-    PyObject *kind_name, *patterns, *arg = Py_None, *interpreters = NULL;
-    PyObject *scope = Py_None, *stack_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O$OOO:subscribe",
+    static char *kwlist[] = {"kind", "patterns", "arg", "where",
+                             "interpreters", "scope", "stack", NULL};
+    PyObject *kind_name, *patterns, *arg = Py_None, *where = Py_None;
+    PyObject *interpreters = NULL, *scope = Py_None, *stack_obj = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O$OOOO:subscribe",
                                      kwlist, &kind_name, &patterns, &arg,
-                                     &interpreters, &scope, &stack_obj)) {
+                                     &where, &interpreters, &scope,
+                                     &stack_obj)) {
         return NULL;
     }
     module_state *state = get_state(module);
@@ -676,7 +756,8 @@ module_subscribe(PyObject *module, PyObject *args, PyObject *kwargs)
     sub->audience = audience;
     HandleObject *handle = NULL;
     if (parse_patterns(&sub->patterns, patterns) < 0
-        || attach(sub, arg, stack) < 0) {
+        || attach(sub, arg, stack) < 0
+        || attach_rules(state, sub, where) < 0) {
         if (!PyErr_Occurred()) {
             raise_core_error(state);
         }
@@ -718,7 +799,8 @@ fail:
 
 /* ---- listing ---------------------------------------------------------- */
 
-/* One (id, kind, items, interpreters) tuple for sub. */
+/* One (id, kind, items, interpreters, where) tuple for sub (where: the
+ * rule text or None). */
 static PyObject *
 describe_sub(const pyaudit_sub *sub)
 {
@@ -731,8 +813,9 @@ describe_sub(const pyaudit_sub *sub)
     if (items == NULL) {
         return NULL;
     }
-    return Py_BuildValue("(lsNs)", sub->id, pyaudit_kinds[sub->kind].name,
-                         items, audiences[sub->audience]);
+    return Py_BuildValue("(lsNsz)", sub->id, pyaudit_kinds[sub->kind].name,
+                         items, audiences[sub->audience],
+                         sub->rules ? pyaudit_rules_text(sub->rules) : NULL);
 }
 
 static PyObject *
@@ -851,11 +934,12 @@ module_unsubscribe_sink(PyObject *module, PyObject *arg)
 static PyMethodDef module_methods[] = {
     {"subscribe", (PyCFunction)(void (*)(void))module_subscribe,
      METH_VARARGS | METH_KEYWORDS,
-     "subscribe(kind, patterns, arg=None, *, interpreters='own', "
-     "scope=None, stack=0) -> Handle"},
+     "subscribe(kind, patterns, arg=None, *, where=None, "
+     "interpreters='own', scope=None, stack=0) -> Handle; where is rule "
+     "text or None"},
     {"subscriptions", module_subscriptions, METH_NOARGS,
-     "[(id, kind, items, interpreters), ...] for every live subscription, "
-     "oldest first."},
+     "[(id, kind, items, interpreters, where), ...] for every live "
+     "subscription, oldest first."},
     {"_set_types", module_set_types, METH_VARARGS,
      "_set_types(Event, Denied, scope_var): what the core builds, raises "
      "and reads in this interpreter."},

@@ -35,11 +35,10 @@ note_failure(const char *problem, const char *item, size_t len,
 
 #define SHOWN_LIMIT 200
 
-/* Whether s (n bytes) is UTF-8 as strict as Python's codec: no overlong
- * forms, no encoded surrogates, nothing above U+10FFFF.  An item that is
- * not could never be an event name, and could not be shown as a str. */
-static int
-valid_utf8(const unsigned char *s, size_t n)
+/* An item that is not UTF-8 could never be an event name, and could not be
+ * shown as a str. */
+int
+pyaudit_valid_utf8(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -194,7 +193,7 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
     if (memchr(item, '\0', len) != NULL) {
         return fail("contains a NUL character", item, len);
     }
-    if (!valid_utf8((const unsigned char *)item, len)) {
+    if (!pyaudit_valid_utf8((const unsigned char *)item, len)) {
         return fail_not_utf8(item, len);
     }
     if (space_at_start(item, len) || space_at_end(item, len)) {
@@ -256,7 +255,7 @@ pyaudit_patterns_parse(pyaudit_patterns *patterns, const char *list,
                        size_t list_len)
 {
     const char *list_end = list + list_len;
-    if (!valid_utf8((const unsigned char *)list, list_len)) {
+    if (!pyaudit_valid_utf8((const unsigned char *)list, list_len)) {
         return fail_not_utf8(list, list_len);
     }
     const char *start = list;

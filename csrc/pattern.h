@@ -80,4 +80,8 @@ int pyaudit_patterns_match(const pyaudit_patterns *patterns,
                            const char *name, size_t len,
                            pyaudit_match_mode mode);
 
+/* Whether s (n bytes) is UTF-8 as strict as Python's codec: no overlong
+ * forms, no encoded surrogates, nothing above U+10FFFF. */
+int pyaudit_valid_utf8(const unsigned char *s, size_t n);
+
 #endif /* PYAUDIT_PATTERN_H */

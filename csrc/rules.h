@@ -37,8 +37,10 @@ pyaudit_rules *pyaudit_rules_compile(const char *text,
 int pyaudit_rules_match(const pyaudit_rules *rules, const char *name,
                         size_t len, PyObject *args);
 
-/* The canonical text of compiled rules (owned by rules), as listed by
- * pyaudit.subscriptions(). */
+/* The text the rules were compiled from (owned by rules), as listed by
+ * pyaudit.subscriptions().  pyaudit's Python layer always passes the
+ * canonical text (pyaudit.Where's rendering); a C host gets back what it
+ * gave. */
 const char *pyaudit_rules_text(const pyaudit_rules *rules);
 
 void pyaudit_rules_free(pyaudit_rules *rules);

@@ -1,6 +1,7 @@
 /* sub.c: subscriptions (see sub.h). */
 #include "sub.h"
 #include "error.h"
+#include "rules.h"
 
 #include <stdlib.h>
 
@@ -62,6 +63,7 @@ pyaudit_sub_decref(pyaudit_sub *sub)
      * from a thread that may belong to another interpreter. */
     pyaudit_ring_free(sub->ring);
     pyaudit_counts_free(sub->counts);
+    pyaudit_rules_free(sub->rules);
     pyaudit_patterns_clear(&sub->patterns);
     if (sub->home != NULL) {
         pyaudit_home_decref(sub->home);

@@ -196,11 +196,12 @@ compare_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Whether a sub can be delivered to without the general dispatch. */
+/* Whether a sub can be delivered to without the general dispatch: no
+ * scope, and no where= rules (they may run Python code: __fspath__). */
 static int
 plain(const pyaudit_sub *sub)
 {
-    return sub->scope == NULL;
+    return sub->scope == NULL && sub->rules == NULL;
 }
 
 /* Make the target list of one key from the entries that apply to it;

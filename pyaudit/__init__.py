@@ -15,11 +15,13 @@ from ._errors import Denied, InstallError
 from ._logging import log_to
 from ._types import Event, SubscriptionInfo
 from ._version import __version__  # noqa: F401
+from ._where import Where
 
 
 __all__ = [
     "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
-    "Subscription", "SubscriptionInfo", "UnknownEventWarning", "backend",
+    "Subscription", "SubscriptionInfo", "UnknownEventWarning", "Where",
+    "backend",
     "count", "deny", "describe", "get_include", "log_to", "record",
     "subscriptions", "watch",
 ]

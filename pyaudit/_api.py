@@ -5,16 +5,18 @@ twin (``pyaudit._python``).  Both provide:
 
     core.backend        "native" or "python"
     core.KINDS          the subscription kinds, in delivery order
-    core.Filter(patterns)  compiled patterns: .items, .matches(name)
-    core.subscribe(kind, patterns, arg=None, *, interpreters="own",
-                   scope=None, stack=0) -> handle
-    core.subscriptions() -> [(id, kind, items, interpreters), ...]
+    core.Filter(patterns, where)  compiled patterns: .items, .where,
+                        .matches(name, args)
+    core.subscribe(kind, patterns, arg=None, *, where=None,
+                   interpreters="own", scope=None, stack=0) -> handle
+    core.subscriptions() -> [(id, kind, items, interpreters, where), ...]
     core._set_types(Event, Denied, scope_var)
 
 and handles with .id, .active, .items, .parsed, .close(), .drain() ->
 [Event, ...], .clear(), .dropped, .capacity and .counts() -> {name: n}.
 
-Each core checks its own input (patterns, capacity, stack depth,
+``where`` reaches a core as rule text (pyaudit.Where renders it).  Each
+core checks its own input (patterns, rule text, capacity, stack depth,
 interpreters) and raises the same errors; this module checks only what
 it owns itself (scoped=) and wraps handles.
 """
@@ -24,6 +26,7 @@ import contextvars
 from . import _catalog
 from ._errors import Denied
 from ._types import Event, SubscriptionInfo
+from ._where import where_text
 
 DEFAULT_CAPACITY = 65536
 
@@ -70,6 +73,11 @@ class Subscription:
     def active(self):
         """True until ``close()`` is called."""
         return self._handle.active
+
+    @property
+    def where(self):
+        """The rule text of its ``where=`` conditions, or None."""
+        return self._handle.where
 
     @property
     def scoped(self):
@@ -137,23 +145,34 @@ class Counter(Subscription):
 
 
 class FilterBase:
-    """A compiled set of patterns; ``matches(name)`` tells if one matches."""
+    """A compiled set of patterns, with optional ``where=`` conditions on
+    the arguments; ``matches(name, args)`` tells if an event matches."""
 
     __slots__ = ("_compiled",)
     _core = None  # set by each backend's subclass
 
-    def __init__(self, patterns):
-        self._compiled = self._core.Filter(patterns)
+    def __init__(self, patterns, where=None):
+        self._compiled = self._core.Filter(patterns, where_text(where))
 
     @property
     def patterns(self):
         return self._compiled.items
 
-    def matches(self, name):
-        return self._compiled.matches(name)
+    @property
+    def where(self):
+        """The canonical rule text of its conditions, or None."""
+        return self._compiled.where
+
+    def matches(self, name, args=()):
+        """Whether an event ``name`` with ``args`` (a tuple; only rules
+        look at it) matches."""
+        return self._compiled.matches(name, args)
 
     def __repr__(self):
-        return "pyaudit.Filter(%r)" % (",".join(self.patterns),)
+        if self.where is None:
+            return "pyaudit.Filter(%r)" % (",".join(self.patterns),)
+        return "pyaudit.Filter(%r, where=%r)" % (",".join(self.patterns),
+                                                 self.where)
 
 
 def _check_scoped(scoped):
@@ -173,15 +192,16 @@ class API:
             "__slots__": (), "_core": core, "__module__": "pyaudit",
             "__doc__": FilterBase.__doc__})
 
-    def _subscribe(self, cls, kind, patterns, arg, stacklevel, scoped=False,
-                   **options):
+    def _subscribe(self, cls, kind, patterns, arg, stacklevel, where=None,
+                   scoped=False, **options):
         _check_scoped(scoped)
+        text = where_text(where)
         # The catalog is read (an "open" event, and imports) before the
         # subscription exists, so that it never sees its own checking.
         _catalog.preload()
         scope = _ScopeToken() if scoped else None
-        handle = self.core.subscribe(kind, patterns, arg, scope=scope,
-                                     **options)
+        handle = self.core.subscribe(kind, patterns, arg, where=text,
+                                     scope=scope, **options)
         try:
             # Blame the user's line: by default it called watch/record/
             # count/deny, which called this method; deeper callers say how
@@ -195,33 +215,38 @@ class API:
             SCOPES.set(SCOPES.get() + (scope,))
         return cls(handle, kind, scope)
 
-    def watch(self, patterns, callback, *, scoped=False):
-        """Call ``callback(name, args)`` for every matching event."""
+    def watch(self, patterns, callback, *, where=None, scoped=False):
+        """Call ``callback(name, args)`` for every matching event (whose
+        arguments satisfy ``where``: a pyaudit.Where, a list of them or
+        rule text)."""
         return self.watch_from(patterns, callback, stacklevel=4,
-                               scoped=scoped)
+                               where=where, scoped=scoped)
 
-    def watch_from(self, patterns, callback, stacklevel, scoped=False):
+    def watch_from(self, patterns, callback, stacklevel, where=None,
+                   scoped=False):
         """watch() for pyaudit's own wrappers (log_to): warnings about
         patterns blame the frame ``stacklevel`` levels up."""
         return self._subscribe(Subscription, "watch", patterns, callback,
-                               stacklevel, scoped)
+                               stacklevel, where, scoped)
 
-    def record(self, patterns, capacity=DEFAULT_CAPACITY, *, stack=0,
-               interpreters="own", scoped=False):
+    def record(self, patterns, capacity=DEFAULT_CAPACITY, *, where=None,
+               stack=0, interpreters="own", scoped=False):
         """Record matching events; ``drain()`` the returned Recorder."""
         return self._subscribe(Recorder, "record", patterns, capacity, 3,
-                               scoped, stack=stack,
+                               where, scoped, stack=stack,
                                interpreters=interpreters)
 
-    def count(self, patterns, *, interpreters="own", scoped=False):
+    def count(self, patterns, *, where=None, interpreters="own",
+              scoped=False):
         """Count matching events per name; see ``Counter.counts()``."""
-        return self._subscribe(Counter, "count", patterns, None, 3, scoped,
-                               interpreters=interpreters)
+        return self._subscribe(Counter, "count", patterns, None, 3, where,
+                               scoped, interpreters=interpreters)
 
-    def deny(self, patterns, *, interpreters="own", scoped=False):
+    def deny(self, patterns, *, where=None, interpreters="own",
+             scoped=False):
         """Refuse matching events by raising ``pyaudit.Denied``."""
         return self._subscribe(Subscription, "deny", patterns, None, 3,
-                               scoped, interpreters=interpreters)
+                               where, scoped, interpreters=interpreters)
 
     def subscriptions(self):
         """The live subscriptions, oldest first."""

@@ -153,6 +153,13 @@ def _raised_on(raw, tags):
     return tags is None or platforms is None or not tags.isdisjoint(platforms)
 
 
+def catalog_events():
+    """{name: raw entry} of every event in the catalog, of any version,
+    with its argument ``roles`` where it has any (the shared entries of
+    events.json: never change them)."""
+    return _load()[1]
+
+
 def catalog_versions():
     """The minor versions the catalog covers, oldest first."""
     return _load()[0]

@@ -78,13 +78,15 @@ def _caller(logging_dir):
     return "(unknown file)", 0, "(unknown function)"
 
 
-def log_to(patterns, logger="pyaudit", level=INFO):
+def log_to(patterns, logger="pyaudit", level=INFO, *, where=None,
+           scoped=False):
     """Log every event matching ``patterns`` to ``logger`` at ``level``.
 
     ``logger`` is a ``logging.Logger`` or a name (default "pyaudit");
     ``level`` an int (default ``logging.INFO``) or a registered level
-    name such as "WARNING".  Returns the ``pyaudit.watch`` Subscription:
-    close it to stop.
+    name such as "WARNING"; ``where`` conditions on the arguments as for
+    ``pyaudit.watch``.  Returns the ``pyaudit.watch`` Subscription: close
+    it to stop.
     """
     from . import _default  # the package's default API, set up after import
 
@@ -103,4 +105,5 @@ def log_to(patterns, logger="pyaudit", level=INFO):
                 {"audit_event": name, "audit_args": args}))
 
     # user -> log_to -> watch_from -> _subscribe -> check_patterns
-    return _default.watch_from(patterns, log_event, stacklevel=4)
+    return _default.watch_from(patterns, log_event, stacklevel=4,
+                               where=where, scoped=scoped)

@@ -15,6 +15,7 @@ import weakref
 
 from ._errors import InstallError
 from ._patterns import Compiled, split
+from ._rules import Rules
 
 backend = "python"
 
@@ -74,14 +75,32 @@ def _bounded_int(value, what, low, high):
     return value
 
 
-class Filter:
-    __slots__ = ("items", "_matches")
+def _rules(where, items):
+    """Compiled where= rules for rule text, or None."""
+    if where is None:
+        return None
+    if not isinstance(where, str):
+        raise TypeError("where must be rule text (str) or None, not %s"
+                        % type(where).__name__)
+    return Rules(where, items)
 
-    def __init__(self, patterns):
+
+class Filter:
+    __slots__ = ("items", "_matches", "_rules")
+
+    def __init__(self, patterns, where=None):
         self.items, parsed = split(patterns)
         self._matches = Compiled(parsed).matches
+        self._rules = _rules(where, self.items)
 
-    def matches(self, name):
+    @property
+    def where(self):
+        return None if self._rules is None else self._rules.text
+
+    def matches(self, name, args=()):
+        if not isinstance(args, tuple):
+            raise TypeError("matches() argument 2 must be tuple, not %s"
+                            % type(args).__name__)
         if not isinstance(name, str):
             raise TypeError("event name must be a str, not %s"
                             % type(name).__name__)
@@ -93,7 +112,8 @@ class Filter:
         if "\0" in name:
             raise ValueError("event name %r contains a NUL character; no "
                              "event can have that name" % (name,))
-        return self._matches(name)
+        return self._matches(name) and (
+            self._rules is None or self._rules.matches(name, args))
 
 
 _is_finalizing = sys.is_finalizing     # kept: sys empties at exit
@@ -128,12 +148,14 @@ class _ExitSafeLock:
 class Handle:
     """One subscription inside the core."""
 
-    def __init__(self, core, sub_id, kind, items, parsed, arg, scope, stack):
+    def __init__(self, core, sub_id, kind, items, parsed, arg, rules, scope,
+                 stack):
         self.id = sub_id
         self.kind = kind
         self.items = items
         self.parsed = parsed
         self.matches = Compiled(parsed).matches
+        self.rules = rules          # where= conditions, or None
         self.active = True
         self.scope = scope
         self.stack = stack
@@ -144,6 +166,10 @@ class Handle:
         self._buffer = []
         self._dropped = 0
         self._counts = {}
+
+    @property
+    def where(self):
+        return None if self.rules is None else self.rules.text
 
     def close(self):
         self._core.remove(self)
@@ -209,8 +235,8 @@ class Core:
 
     # -- configuration ---------------------------------------------------
 
-    def subscribe(self, kind, patterns, arg=None, *, interpreters=None,
-                  scope=None, stack=None):
+    def subscribe(self, kind, patterns, arg=None, *, where=None,
+                  interpreters=None, scope=None, stack=None):
         # The checks of csrc/module.c, in its order.
         if kind not in KINDS:
             raise ValueError("no subscription kind %r" % (kind,))
@@ -236,10 +262,11 @@ class Core:
                             % type(arg).__name__)
         if kind == "record":
             _bounded_int(arg, "capacity", 1, MAX_CAPACITY)
+        rules = _rules(where, items)
         with self._lock:
             self._install()
             handle = Handle(self, self._next_id, kind, items, parsed, arg,
-                            scope, depth)
+                            rules, scope, depth)
             self._every_handle.add(handle)
             self._next_id += 1
             self._publish(self._handles + (handle,))
@@ -256,7 +283,8 @@ class Core:
                 handle.callable = None
 
     def subscriptions(self):
-        return [(h.id, h.kind, h.items, "own") for h in self._handles]
+        return [(h.id, h.kind, h.items, "own", h.where)
+                for h in self._handles]
 
     def after_fork_in_child(self):
         """A fork copies locks in whatever state other threads left them:
@@ -315,6 +343,12 @@ class Core:
             if not handle.active or (
                     handle.scope is not None
                     and handle.scope not in self.scope_var.get()):
+                continue
+            # where= rules may run Python code (__fspath__) that closes
+            # subscriptions: a handle closed meanwhile gets nothing.
+            rules = handle.rules
+            if rules is not None and (not rules.matches(event, args)
+                                      or not handle.active):
                 continue
             kind = handle.kind
             if kind == "count":

@@ -43,3 +43,5 @@ class SubscriptionInfo(NamedTuple):
     patterns: Tuple[str, ...]
     interpreters: str = "own"
     """"own", "all", or "main" (a C sink's default)."""
+    where: Optional[str] = None
+    """The canonical rule text of its ``where=`` conditions, or None."""

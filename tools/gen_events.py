@@ -1,11 +1,13 @@
-"""Generate pyaudit/events.json, the events catalog shipped in the package.
+"""Generate the events catalog: pyaudit/events.json and csrc/event_roles.h.
 
-Usage: python tools/gen_events.py [SOURCE] [--output FILE] [--check]
+Usage: python tools/gen_events.py [SOURCE] [--roles FILE] [--output FILE]
+                                  [--header FILE] [--check]
 
-SOURCE is the full research file (default: ../shared/data/audit-events.json
-beside the checkout: 206 events, CPython 3.8-3.15, with evidence and
-provenance).  The package needs only a little of it, so the output keeps,
-per event:
+SOURCE is the full research file (default: data/audit-events.json, the
+project's copy of the shared survey: 206 events, CPython 3.8-3.15, with
+evidence and provenance); --roles is the hand-written table of argument
+roles (default: data/event-roles.json).  The package needs only a little
+of the survey, so the output keeps, per event:
 
     name             as CPython raises it
     args             argument names, in order (the newest version's)
@@ -17,10 +19,15 @@ per event:
     note             only where the source has notes: their first sentence
     platforms        only for events some platforms never raise: where they
                      can be raised, e.g. ["windows"] (event_platforms())
+    roles            only where the roles table has the event: which
+                     arguments are paths, hosts, programs, ... (see
+                     data/event-roles.json)
 
-The output is deterministic: events sorted by name, keys in a fixed order,
-one event per line.  --check compares instead of writing and exits 1 when
-the file is stale.
+The header is the same catalog as a static C table for the native rules
+(csrc/rules.c): every event's argument names and roles, as positions,
+sorted by name.  Both outputs are deterministic: events sorted by name,
+keys in a fixed order, one event per line.  --check compares instead of
+writing and exits 1 when either file is stale.
 """
 
 import argparse
@@ -30,9 +37,10 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_SOURCE = os.path.join(os.path.dirname(ROOT), "shared", "data",
-                              "audit-events.json")
+DEFAULT_SOURCE = os.path.join(ROOT, "data", "audit-events.json")
+DEFAULT_ROLES = os.path.join(ROOT, "data", "event-roles.json")
 DEFAULT_OUTPUT = os.path.join(ROOT, "pyaudit", "events.json")
+DEFAULT_HEADER = os.path.join(ROOT, "csrc", "event_roles.h")
 FORMAT = 1
 
 # doc_args_by_version lists the argument names each version's docs give.
@@ -222,8 +230,69 @@ def build_event(event, all_versions):
     return entry
 
 
-def build(data):
-    """The catalog (a dict) for the source data (a dict)."""
+# The roles an event's arguments can have (data/event-roles.json).  Each
+# names arguments of the event; the C table stores their positions.
+ROLE_ARGUMENTS = ("open_mode", "open_flags", "address", "host", "port",
+                  "url", "program", "argv", "module")
+ROLE_KEYS = ("paths", "dir_fds", "writes") + ROLE_ARGUMENTS + (
+    "program_shape",)
+PROGRAM_SHAPES = ("path", "command", "argv", "list")
+MAX_PATHS = 2       # csrc/roles.h: pyaudit_event_roles.paths
+
+
+def _check_roles(name, roles, args):
+    """Raise SourceError unless ``roles`` fit the event's ``args``."""
+    def need_arg(arg):
+        if arg not in args:
+            raise SourceError("roles of %s: %r is not one of its arguments "
+                              "%r" % (name, arg, args))
+    unknown = sorted(set(roles) - set(ROLE_KEYS))
+    if unknown or not isinstance(roles, dict):
+        raise SourceError("roles of %s: unknown keys %r; allowed: %s"
+                          % (name, unknown, ", ".join(ROLE_KEYS)))
+    paths = roles.get("paths", [])
+    if not isinstance(paths, list) or not 0 < len(paths) <= MAX_PATHS \
+            and "paths" in roles:
+        raise SourceError("roles of %s: paths must list 1 to %d arguments"
+                          % (name, MAX_PATHS))
+    for arg in paths:
+        need_arg(arg)
+    for path, dir_fd in roles.get("dir_fds", {}).items():
+        if path not in paths:
+            raise SourceError("roles of %s: dir_fds names %r, which is not "
+                              "in paths" % (name, path))
+        need_arg(dir_fd)
+    if roles.get("writes", True) is not True:
+        raise SourceError("roles of %s: writes is true or left out" % name)
+    for key in ROLE_ARGUMENTS:
+        if key in roles:
+            need_arg(roles[key])
+    if ("program" in roles) != ("program_shape" in roles) or \
+            roles.get("program_shape", "path") not in PROGRAM_SHAPES:
+        raise SourceError("roles of %s: program needs a program_shape, one "
+                          "of %s" % (name, ", ".join(PROGRAM_SHAPES)))
+
+
+def attach_roles(entries, roles):
+    """Add each event's roles (checked) to its catalog entry."""
+    try:
+        table = roles["events"]
+    except (KeyError, TypeError):
+        raise SourceError("the roles file must be an object with "
+                          "'events'") from None
+    by_name = {entry["name"]: entry for entry in entries}
+    for name in sorted(table):
+        if name not in by_name:
+            raise SourceError("roles for %r, which the catalog does not "
+                              "know" % name)
+        _check_roles(name, table[name], by_name[name]["args"])
+        by_name[name]["roles"] = {key: table[name][key] for key in ROLE_KEYS
+                                  if key in table[name]}
+
+
+def build(data, roles=None):
+    """The catalog (a dict) for the source data and the roles table (both
+    dicts; roles None: no roles)."""
     try:
         all_versions = sorted(data["generated_for_versions"],
                               key=_version_key)
@@ -241,6 +310,8 @@ def build(data):
     if data.get("count") not in (None, len(entries)):
         raise SourceError("the source says count=%r but lists %d events"
                           % (data["count"], len(entries)))
+    if roles is not None:
+        attach_roles(entries, roles)
     return {"format": FORMAT, "versions": all_versions, "events": entries}
 
 
@@ -257,40 +328,119 @@ def render(catalog):
     return "\n".join(lines)
 
 
-def generate(source=DEFAULT_SOURCE):
-    """The text of events.json for the source file at ``source``."""
-    return render(build(load(source)))
+HEADER_START = """\
+/* event_roles.h: generated by tools/gen_events.py from data/audit-events.json
+ * and data/event-roles.json; do not edit.  Every catalog event, sorted by
+ * name, with its argument names (the newest version's, NUL-separated) and
+ * the positions of its argument roles (-1: none).  Fields in the order of
+ * pyaudit_event_roles (roles.h):
+ *   name, name length, args, nargs, writes, paths, dir_fds, open_mode,
+ *   open_flags, address, host, port, url, program, program_shape, module
+ */
+#define PYAUDIT_EVENT_COUNT %d
+
+static const pyaudit_event_roles pyaudit_event_roles_table[] = {
+"""
+
+
+def _c_string(text):
+    """A C string literal for ASCII text (json's escapes are C's too)."""
+    if not text.isascii():
+        raise SourceError("%r is not ASCII" % text)
+    return json.dumps(text)
+
+
+def _header_line(entry):
+    args = entry["args"]
+    roles = entry.get("roles", {})
+
+    def position(key):
+        return args.index(roles[key]) if key in roles else -1
+
+    paths = [args.index(arg) for arg in roles.get("paths", [])]
+    dir_fds = [args.index(roles["dir_fds"][arg])
+               if arg in roles.get("dir_fds", {}) else -1
+               for arg in roles.get("paths", [])]
+    paths += [-1] * (MAX_PATHS - len(paths))
+    dir_fds += [-1] * (MAX_PATHS - len(dir_fds))
+    shape = roles.get("program_shape")
+    fields = [
+        _c_string(entry["name"]), str(len(entry["name"])),
+        ' "\\0" '.join(_c_string(arg) for arg in args) or '""',
+        str(len(args)), "1" if roles.get("writes") else "0",
+        "{%d, %d}" % tuple(paths), "{%d, %d}" % tuple(dir_fds),
+    ] + [str(position(key)) for key in
+         ("open_mode", "open_flags", "address", "host", "port", "url",
+          "program")] + [
+        "PYAUDIT_PROGRAM_" + (shape or "none").upper(),
+        str(position("module")),
+    ]
+    return "    {%s}," % ", ".join(fields)
+
+
+def render_header(catalog):
+    """The C table of every event's argument names and roles."""
+    events = catalog["events"]
+    lines = [(HEADER_START % len(events)).rstrip("\n")]
+    lines += [_header_line(entry) for entry in events]
+    lines += ["};", ""]
+    return "\n".join(lines)
+
+
+def generate_all(source=DEFAULT_SOURCE, roles=DEFAULT_ROLES):
+    """(events.json text, event_roles.h text) for the two source files."""
+    catalog = build(load(source), load(roles))
+    return render(catalog), render_header(catalog)
+
+
+def generate(source=DEFAULT_SOURCE, roles=DEFAULT_ROLES):
+    """The text of events.json for the source and roles files."""
+    return generate_all(source, roles)[0]
+
+
+def _stale(path, text):
+    """Whether the file at ``path`` differs from ``text``."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read() != text
+    except OSError:
+        return True
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="gen_events.py",
-        description="Generate pyaudit/events.json from audit-events.json.")
+        description="Generate pyaudit/events.json and csrc/event_roles.h "
+                    "from audit-events.json and event-roles.json.")
     parser.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
                         help="the full events data (default: %(default)s)")
+    parser.add_argument("--roles", default=DEFAULT_ROLES,
+                        help="the argument roles (default: %(default)s)")
     parser.add_argument("--output", default=DEFAULT_OUTPUT,
                         help="where to write (default: %(default)s)")
+    parser.add_argument("--header", default=DEFAULT_HEADER,
+                        help="where to write the C table "
+                             "(default: %(default)s)")
     parser.add_argument("--check", action="store_true",
-                        help="only check that the output is up to date")
+                        help="only check that the outputs are up to date")
     args = parser.parse_args(argv)
     try:
-        text = generate(args.source)
+        outputs = zip((args.output, args.header),
+                      generate_all(args.source, args.roles))
     except (OSError, ValueError, SourceError) as exc:
-        parser.exit(2, "gen_events.py: error: %s: %s\n" % (args.source, exc))
+        parser.exit(2, "gen_events.py: error: %s\n" % (exc,))
+    outputs = list(outputs)
     if args.check:
-        try:
-            with open(args.output, encoding="utf-8", newline="") as f:
-                current = f.read()
-        except OSError:
-            current = None
-        if current != text:
-            print("%s is out of date; run tools/gen_events.py"
-                  % args.output, file=sys.stderr)
-            return 1
-        return 0
-    with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    print("wrote %d events to %s" % (text.count('{"name"'), args.output))
+        stale = [path for path, text in outputs if _stale(path, text)]
+        for path in stale:
+            print("%s is out of date; run tools/gen_events.py" % path,
+                  file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in outputs:
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    print("wrote %d events to %s and %s"
+          % (outputs[0][1].count('{"name"'), args.output, args.header))
     return 0
 
 

@@ -21,14 +21,11 @@ from pyaudit import _catalog
 from support import ROOT, check_python, child_env
 
 GENERATOR = os.path.join(ROOT, "tools", "gen_events.py")
-SOURCE = os.path.join(os.path.dirname(ROOT), "shared", "data",
-                      "audit-events.json")
+SOURCE = os.path.join(ROOT, "data", "audit-events.json")
+ROLES = os.path.join(ROOT, "data", "event-roles.json")
 SHIPPED = os.path.join(ROOT, "pyaudit", "events.json")
+SHIPPED_HEADER = os.path.join(ROOT, "csrc", "event_roles.h")
 RUNNING = "%d.%d" % sys.version_info[:2]
-
-needs_source = pytest.mark.skipif(
-    not os.path.exists(SOURCE),
-    reason="the full events data (../shared/data) is not beside the checkout")
 
 
 def load_generator():
@@ -47,7 +44,7 @@ def read(path):
 
 
 def source_event(name, **fields):
-    """A minimal source event, for generator tests without ../shared."""
+    """A minimal source event, for generator tests."""
     event = {"name": name, "args": ["a"], "versions": ["3.8", "3.9"],
              "doc": "library/x.html#" + name}
     event.update(fields)
@@ -60,13 +57,26 @@ def source_data(*events):
 
 # -- the generator and the shipped file ---------------------------------------
 
-@needs_source
-def test_shipped_events_json_is_a_fresh_generation():
-    assert read(SHIPPED) == gen.generate(SOURCE), (
+def test_shipped_catalog_files_are_a_fresh_generation():
+    events_json, header = gen.generate_all(SOURCE, ROLES)
+    assert read(SHIPPED) == events_json, (
         "pyaudit/events.json is stale: run python tools/gen_events.py")
+    assert read(SHIPPED_HEADER) == header, (
+        "csrc/event_roles.h is stale: run python tools/gen_events.py")
 
 
-@needs_source
+def test_the_roles_reach_the_catalog_and_the_c_table():
+    shipped = {raw["name"]: raw for raw in json.loads(read(SHIPPED))["events"]}
+    assert shipped["os.rename"]["roles"] == {
+        "paths": ["src", "dst"], "writes": True,
+        "dir_fds": {"src": "src_dir_fd", "dst": "dst_dir_fd"}}
+    assert "roles" not in shipped["builtins.id"]
+    header = read(SHIPPED_HEADER)
+    assert ('{"os.rename", 9, "src" "\\0" "dst" "\\0" "src_dir_fd" "\\0" '
+            '"dst_dir_fd", 4, 1, {0, 1}, {2, 3},') in header
+    assert header.count('\n    {"') == len(shipped)
+
+
 def test_generation_ignores_source_order():
     data = gen.load(SOURCE)
     shuffled = json.loads(json.dumps(data))
@@ -77,24 +87,42 @@ def test_generation_ignores_source_order():
     assert gen.render(gen.build(shuffled)) == gen.render(gen.build(data))
 
 
-@needs_source
-def test_generator_script_writes_and_checks(tmp_path):
+@pytest.mark.parametrize("stale", ["events.json", "event_roles.h"])
+def test_generator_script_writes_and_checks(tmp_path, stale):
     out = str(tmp_path / "events.json")
+    header = str(tmp_path / "event_roles.h")
+    outputs = ["--output", out, "--header", header]
     for _ in range(2):
         done = subprocess.run(
-            [sys.executable, GENERATOR, SOURCE, "--output", out],
+            [sys.executable, GENERATOR] + outputs,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             universal_newlines=True)
         assert done.returncode == 0, done.stderr
         assert read(out) == read(SHIPPED)
-    check = [sys.executable, GENERATOR, SOURCE, "--check", "--output", out]
+        assert read(header) == read(SHIPPED_HEADER)
+    check = [sys.executable, GENERATOR, SOURCE, "--check"] + outputs
     assert subprocess.run(check).returncode == 0
-    with open(out, "a") as f:
+    with open(str(tmp_path / stale), "a") as f:
         f.write(" ")
     done = subprocess.run(check, stderr=subprocess.PIPE,
                           universal_newlines=True)
     assert done.returncode == 1
-    assert "out of date" in done.stderr
+    assert done.stderr == "%s is out of date; run tools/gen_events.py\n" % (
+        tmp_path / stale)
+
+
+@pytest.mark.parametrize("roles, message", [
+    ({"a.x": {"paths": ["b"]}}, "'b' is not one of its arguments"),
+    ({"a.x": {"hosts": "a"}}, "unknown keys \\['hosts'\\]"),
+    ({"a.x": {"paths": ["a"], "dir_fds": {"c": "a"}}}, "not in paths"),
+    ({"a.x": {"program": "a"}}, "needs a program_shape"),
+    ({"a.x": {"program": "a", "program_shape": "x"}}, "program_shape"),
+    ({"a.x": {"writes": False}}, "writes is true or left out"),
+    ({"z.z": {"paths": ["a"]}}, "the catalog does not know"),
+])
+def test_generator_rejects_bad_roles(roles, message):
+    with pytest.raises(gen.SourceError, match=message):
+        gen.build(source_data(source_event("a.x")), {"events": roles})
 
 
 def test_generator_keeps_only_what_the_package_needs():
