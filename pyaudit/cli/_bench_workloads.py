@@ -69,6 +69,24 @@ def walk_workload():
             pass
 
 
+_files = None
+FILES = 10000
+
+
+def read_files_workload():
+    """open per file read (10,000 small files)."""
+    global _files
+    if _files is None:
+        directory = tempfile.mkdtemp(prefix="pyaudit-bench-files-")
+        _files = [os.path.join(directory, "f%05d" % i) for i in range(FILES)]
+        for path in _files:
+            with open(path, "wb") as f:
+                f.write(b"x" * 100)
+    for path in _files:
+        with open(path, "rb") as f:
+            f.read()
+
+
 def import_workload():
     """open, exec, import, marshal.loads and compile per module."""
     for name in IMPORTS:
@@ -80,6 +98,7 @@ WORKLOADS = {
     "pickle": pickle_workload,
     "logging": logging_workload,
     "os.walk": walk_workload,
+    "read-files": read_files_workload,
     "import": import_workload,       # once per fresh process
 }
 
@@ -97,7 +116,9 @@ def run(name, repeat):
         workload()
         elapsed = time.perf_counter_ns() - start
         best = elapsed if best is None else min(best, elapsed)
+    import shutil
     if _tree is not None:
-        import shutil
         shutil.rmtree(_tree)
+    if _files is not None:
+        shutil.rmtree(os.path.dirname(_files[0]))
     return best
