@@ -109,6 +109,7 @@ def main(argv):
     if mode == "--workload":
         load_what_pyaudit_loads()
         from pyaudit.cli import _bench_workloads
+        _bench_workloads.prepare(rest[0])
         set_up(config_name, hook)
         print(_bench_workloads.run(rest[0], int(rest[1])))
         return
@@ -133,6 +134,9 @@ def run(argv, main=main):
     """main(argv), with a failed setup as one line and its exit status."""
     try:
         main(argv)
+    except configs.NotOnThisPython as exc:
+        sys.stderr.write("needs %s\n" % (exc,))
+        sys.exit(EXIT_MISSING)
     except configs.MissingFeature as exc:
         sys.stderr.write("needs %s, which this pyaudit does not have yet\n"
                          % (exc,))

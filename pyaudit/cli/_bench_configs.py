@@ -50,6 +50,10 @@ class MissingFeature(Exception):
     the message names it."""
 
 
+class NotOnThisPython(MissingFeature):
+    """This Python lacks what the configuration needs."""
+
+
 class SetupError(Exception):
     """The configuration cannot be set up (a hook that does not load, or
     that raises on a probe event): the message says why, in one line."""

@@ -44,9 +44,9 @@ class Interpreters:
         except ImportError:
             pass
         if sys.version_info < (3, 12):      # subinterpreters share a GIL
-            raise configs.MissingFeature(
-                "own-GIL subinterpreters (CPython 3.12 or newer; this is "
-                "%d.%d)" % sys.version_info[:2])
+            raise configs.NotOnThisPython(
+                "own-GIL subinterpreters, which CPython has from 3.12 "
+                "(this is %d.%d)" % sys.version_info[:2])
         try:
             import _interpreters                        # 3.13
         except ImportError:

@@ -54,16 +54,18 @@ def logging_workload():
 _tree = None
 
 
+def make_tree():
+    global _tree
+    _tree = tempfile.mkdtemp(prefix="pyaudit-bench-")
+    for a in range(10):
+        for b in range(10):
+            path = os.path.join(_tree, str(a), str(b))
+            os.makedirs(path)
+            open(os.path.join(path, "f"), "w").close()
+
+
 def walk_workload():
     """os.scandir per directory."""
-    global _tree
-    if _tree is None:
-        _tree = tempfile.mkdtemp(prefix="pyaudit-bench-")
-        for a in range(10):
-            for b in range(10):
-                path = os.path.join(_tree, str(a), str(b))
-                os.makedirs(path)
-                open(os.path.join(path, "f"), "w").close()
     for _ in range(5):
         for _ in os.walk(_tree):
             pass
@@ -73,15 +75,17 @@ _files = None
 FILES = 10000
 
 
+def make_files():
+    global _files
+    directory = tempfile.mkdtemp(prefix="pyaudit-bench-files-")
+    _files = [os.path.join(directory, "f%05d" % i) for i in range(FILES)]
+    for path in _files:
+        with open(path, "wb") as f:
+            f.write(b"x" * 100)
+
+
 def read_files_workload():
     """open per file read (10,000 small files)."""
-    global _files
-    if _files is None:
-        directory = tempfile.mkdtemp(prefix="pyaudit-bench-files-")
-        _files = [os.path.join(directory, "f%05d" % i) for i in range(FILES)]
-        for path in _files:
-            with open(path, "wb") as f:
-                f.write(b"x" * 100)
     for path in _files:
         with open(path, "rb") as f:
             f.read()
@@ -101,6 +105,16 @@ WORKLOADS = {
     "read-files": read_files_workload,
     "import": import_workload,       # once per fresh process
 }
+
+
+# What a workload needs on disk, made before any hook is installed (a write
+# guard would refuse it).
+PREPARE = {"os.walk": make_tree, "read-files": make_files}
+
+
+def prepare(name):
+    if name in PREPARE:
+        PREPARE[name]()
 
 
 def run(name, repeat):

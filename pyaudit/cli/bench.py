@@ -508,8 +508,8 @@ def measure_and_report(args):
             ", ".join("%s %s" % p for p in peers[0]) or "none",
             ", ".join(peers[1]) or "none"))
     print(_bench_report.format_rows(numbers))
-    for name, reason in missing:
-        print("not measured: %s: %s" % (name, reason))
+    for names, reason in group_by_reason(missing):
+        print("not measured: %s: %s" % (", ".join(names), reason))
     if workloads:
         columns = []
         for _, column, _ in plan:
@@ -543,6 +543,14 @@ def measure_and_report(args):
                            | {"retain", "python"}
                            | {r.name for r in rows if "/" in r.name})
     return 0
+
+
+def group_by_reason(missing):
+    """[(names, reason)] from [(name, reason)], in first-seen order."""
+    groups = collections.OrderedDict()
+    for name, reason in missing:
+        groups.setdefault(reason, []).append(name)
+    return [(names, reason) for reason, names in groups.items()]
 
 
 def write_json(path, results):
