@@ -384,3 +384,17 @@ def test_command_line_loads_no_workload_modules():
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_docs_table_lists_every_configuration_as_the_code_does():
+    """docs/benchmarks.md repeats CONFIGS for readers: same names, same
+    order, same comparisons."""
+    with open(os.path.join(ROOT, "docs", "benchmarks.md")) as f:
+        text = f.read()
+    table = text.split("| name | event raised | what it measures | "
+                       "compared with |")[1].split("\n\n")[0]
+    rows = [[cell.strip().strip("`") for cell in line.strip("|").split("|")]
+            for line in table.strip().splitlines()[1:]]
+    assert [(row[0], row[3] or None) for row in rows] == [
+        (config.name, config.compared_with)
+        for config in _bench_configs.CONFIGS]
