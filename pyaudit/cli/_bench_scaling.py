@@ -47,11 +47,9 @@ def _heap_in_use():
     return info.uordblks + info.hblkhd
 
 
-def subscribe_other(pyaudit, i):
-    """The i-th of the N others: an exact name or a prefix, of kind
-    count, record, watch or deny in turn."""
-    pattern = ("bench.scale.e%d" % i if i % 2 == 0
-               else "bench.scale.p%d.*" % i)
+def subscribe(pyaudit, i, pattern):
+    """Subscribe to pattern with the i-th kind of count, record, watch and
+    deny in turn."""
     kind = i % 4
     if kind == 0:
         return pyaudit.count(pattern)
@@ -60,18 +58,16 @@ def subscribe_other(pyaudit, i):
     if kind == 2:
         return pyaudit.watch(pattern, lambda name, args: None)
     return pyaudit.deny(pattern)
+
+
+def subscribe_other(pyaudit, i):
+    """The i-th of the N others: an exact name or a prefix."""
+    return subscribe(pyaudit, i, "bench.scale.e%d" % i if i % 2 == 0
+                     else "bench.scale.p%d.*" % i)
 
 
 def subscribe_timed(pyaudit, i):
-    pattern = TIMED[i % len(TIMED)]
-    kind = i % 4
-    if kind == 0:
-        return pyaudit.count(pattern)
-    if kind == 1:
-        return pyaudit.record(pattern, capacity=1)
-    if kind == 2:
-        return pyaudit.watch(pattern, lambda name, args: None)
-    return pyaudit.deny(pattern)
+    return subscribe(pyaudit, i, TIMED[i % len(TIMED)])
 
 
 def set_up_others(pyaudit, n, budget):

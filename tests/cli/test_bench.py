@@ -40,6 +40,14 @@ def run_bench(*args, env=None, timeout=300):
                           universal_newlines=True, timeout=timeout)
 
 
+def run_bench_module(module, *args):
+    """python -m pyaudit.cli.MODULE ARGS (one of bench's child programs)."""
+    return subprocess.run([sys.executable, "-m", "pyaudit.cli." + module]
+                          + list(args), cwd=ROOT, env=bench_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=300)
+
+
 def assert_one_line_error(done, message):
     """Exit status 2, nothing measured, and one line on stderr (after
     any progress lines, which start with two spaces) carrying message."""
@@ -272,10 +280,7 @@ def test_python_write_guard_refuses_only_writes_outside(tmp_path):
 
 
 def test_parallel_case_needs_own_gil_subinterpreters():
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit.cli._bench_parallel", "none",
-         "20000"], cwd=ROOT, env=bench_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    done = run_bench_module("_bench_parallel", "none", "20000")
     if sys.version_info < (3, 12):
         assert done.returncode == 3
         assert done.stderr.strip() == (
@@ -289,10 +294,7 @@ def test_parallel_case_needs_own_gil_subinterpreters():
 
 
 def test_parallel_pyaudit_says_plainly_what_it_lacks():
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit.cli._bench_parallel", "pyaudit",
-         "0"], cwd=ROOT, env=bench_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    done = run_bench_module("_bench_parallel", "pyaudit", "0")
     if done.returncode == 0:
         return      # pyaudit subscribes every interpreter: measurable
     assert done.returncode == 3
@@ -301,10 +303,7 @@ def test_parallel_pyaudit_says_plainly_what_it_lacks():
 
 
 def test_scaling_stops_at_its_budget_without_timing_a_smaller_n():
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit.cli._bench_scaling", "200000", "3",
-         "0.2"], cwd=ROOT, env=bench_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    done = run_bench_module("_bench_scaling", "200000", "3", "0.2")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["n"] == 200000 and 0 < result["reached"] < 200000
@@ -312,10 +311,7 @@ def test_scaling_stops_at_its_budget_without_timing_a_smaller_n():
 
 
 def test_scaling_times_subscribe_and_close():
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit.cli._bench_scaling", "40", "3",
-         "60"], cwd=ROOT, env=bench_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    done = run_bench_module("_bench_scaling", "40", "3", "60")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["subscribe_ms"] > 0 and result["close_ms"] > 0
