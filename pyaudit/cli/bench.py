@@ -451,6 +451,8 @@ def run(args, parser):
         parser.error(str(exc))
     except _bench_reference.BuildError as exc:
         parser.exit(2, "%s: error: %s\n" % (parser.prog, exc))
+    except RuntimeError as exc:     # a child that passed its check failed
+        parser.exit(1, "%s: error: %s\n" % (parser.prog, exc))
 
 
 def measure_and_report(args):
