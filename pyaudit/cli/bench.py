@@ -509,7 +509,8 @@ def measure_and_report(args):
         print("peers found: %s; not installed: %s" % (
             ", ".join("%s %s" % p for p in peers[0]) or "none",
             ", ".join(peers[1]) or "none"))
-    print(_bench_report.format_rows(numbers))
+    if numbers:
+        print(_bench_report.format_rows(numbers))
     for names, reason in group_by_reason(missing):
         print("not measured: %s: %s" % (", ".join(names), reason))
     if workloads:
@@ -540,7 +541,7 @@ def measure_and_report(args):
             "parallel": parallel_rows,
             "peers": {"found": [list(p) for p in peers[0]],
                       "missing": peers[1]} if args.peers else None})
-    if args.plot:
+    if args.plot and numbers:
         _bench_report.plot(numbers, args.plot, set(configs.REFERENCES)
                            | {"retain", "python"}
                            | {r.name for r in rows if "/" in r.name})
