@@ -1,93 +1,95 @@
 """One benchmark configuration, run in a fresh process by pyaudit.cli.bench.
 
-    python -m pyaudit.cli._bench_child CONFIG EVENTS
-    python -m pyaudit.cli._bench_child CONFIG --workload NAME REPEAT
+    python -m pyaudit.cli._bench_child [--hook KIND=SPEC] CONFIG --events N
+    python -m pyaudit.cli._bench_child [--hook KIND=SPEC] CONFIG --workload NAME REPEAT
+    python -m pyaudit.cli._bench_child [--hook KIND=SPEC] CONFIG --probe
 
-Sets CONFIG up (audit hooks can never be removed, so each configuration
-needs its own process), then either raises EVENTS audit events in a tight
-loop (EVENTS a multiple of BATCH) or runs a real workload REPEAT times,
-and prints the duration in nanoseconds (for a workload, the fastest
-repetition).  Under callgrind the printed time is ignored: the instruction
-count of two loop lengths is used.
+Sets CONFIG up (a name of ``_bench_configs.CONFIGS``; with ``--hook``, the
+hook is installed instead and CONFIG names one of ``HOOK_CASES``), then
+raises N events (a multiple of BATCH) and prints the nanoseconds they
+took, runs a real workload REPEAT times and prints its fastest run's, or,
+with ``--probe``, raises each event once and prints nothing.  Under
+callgrind the printed time is ignored: the parent counts the instructions
+of two loop lengths.
+
+The reference hooks are loaded from $PYAUDIT_BENCH_REFERENCE (built by the
+parent).  Exit status 2: the configuration cannot be set up; 3: this
+pyaudit lacks an API it needs; either way one line on stderr says why.
 """
 
+import os
 import sys
 import time
 
-# The typical security filter carried by every pyaudit configuration, and
-# the same filter written as a pure-Python hook would write it.
-SECURITY_FILTER = ("socket.*, subprocess.*, os.system, os.exec, "
-                   "os.posix_spawn, os.spawn, os.fork, ctypes.*, "
-                   "urllib.Request, webbrowser.open")
-SECURITY_EXACT = frozenset(["os.system", "os.exec", "os.posix_spawn",
-                            "os.spawn", "os.fork", "urllib.Request",
-                            "webbrowser.open"])
-SECURITY_PREFIXES = ("socket.", "subprocess.", "ctypes.")
-MISS_EVENT = "t.miss"
-HIT_EVENT = "t.hit"
-# What record and retain keep is released every BATCH events, as a program
-# that records would drain.  CPython keeps up to 2,000 freed 1-tuples for
-# reuse, so this steady state recycles the args tuples; holding more (see
-# the "-held" configurations) makes the garbage collector walk every held
-# tuple again and again, a cost of keeping objects alive, not of the hook.
-BATCH = 1000
+from pyaudit.cli import _bench_configs as configs
+
+REFERENCE_ENV = "PYAUDIT_BENCH_REFERENCE"
+EXIT_SETUP = 2
+EXIT_MISSING = 3
 
 
-def ignore(name, args):
-    return None
+class Context:
+    """What a setup may ask for: the event raised, the reference hooks."""
+
+    def __init__(self, event):
+        self.event = event
+        self._reference = None
+
+    def reference(self):
+        """(lib, ffi) of the reference hooks module."""
+        if self._reference is None:
+            path = os.environ.get(REFERENCE_ENV)
+            if not path:
+                raise configs.SetupError("%s is not set: run this through "
+                                         "pyaudit bench" % REFERENCE_ENV)
+            self._reference = load_reference(path)
+        return self._reference
 
 
-def install_python_hook():
-    wanted = SECURITY_EXACT | {HIT_EVENT}
-
-    def hook(name, args):
-        if name in wanted or name.startswith(SECURITY_PREFIXES):
-            ignore(name, args)
-
-    sys.addaudithook(hook)
+def load_reference(path):
+    """(lib, ffi) of the reference module built at path (by
+    ``_bench_reference.build``, which this process does not import: it
+    loads more than a measured process should)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        os.path.basename(path).split(".")[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lib, module.ffi
 
 
 def release_nothing():
     return None
 
 
-def setup(config, events):
-    """Install what config needs; return the event name the loop raises
-    and what to call every BATCH events."""
-    if config == "none":
-        return MISS_EVENT, release_nothing
-    if config == "noop":
-        from pyaudit import _pyaudit
-        _pyaudit._install_noop_hook()
-        return MISS_EVENT, release_nothing
-    if config in ("retain", "retain-held"):
-        from pyaudit import _pyaudit
-        _pyaudit._install_retain_hook(events)
-        if config == "retain-held":
-            return HIT_EVENT, release_nothing
-        return HIT_EVENT, _pyaudit._release_retained
-    if config == "python":
-        install_python_hook()
-        return HIT_EVENT, release_nothing
-    import pyaudit
-    if pyaudit.backend != "native":
-        raise SystemExit("the pyaudit configurations need the C extension")
-    pyaudit.count(SECURITY_FILTER)  # the filter every configuration carries
-    if config == "miss":
-        return MISS_EVENT, release_nothing
-    if config == "watch":
-        pyaudit.watch(HIT_EVENT, ignore)
-    elif config == "record":
-        recorder = pyaudit.record(HIT_EVENT, capacity=BATCH)
-        return HIT_EVENT, recorder.clear
-    elif config == "record-held":
-        # Never released: room for every event, so none is dropped.
-        pyaudit.record(HIT_EVENT, capacity=events)
-    elif config == "count":
-        pyaudit.count(HIT_EVENT)
-    else:
-        raise SystemExit("unknown configuration %r" % (config,))
-    return HIT_EVENT, release_nothing
+def at_depth(depth, function, *args):
+    """function(*args), called ``depth`` frames below this one."""
+    if depth <= 1:
+        return function(*args)
+    return at_depth(depth - 1, function, *args)
+
+
+def timed_batches(loop, name, args, batches, after):
+    """Raise batches x BATCH events; the nanoseconds they took."""
+    audit = sys.audit
+    start = time.perf_counter_ns()
+    for _ in range(batches):
+        loop(audit, name, args, configs.BATCH)
+        after()
+    return time.perf_counter_ns() - start
+
+
+def set_up(config_name, hook):
+    """Install the configuration (or the hook); return (event, what to
+    call after each batch)."""
+    if hook is None:
+        config = configs.BY_NAME[config_name]
+        after = config.setup(Context(config.event))
+        return config.event, after or release_nothing
+    from pyaudit.cli import _bench_hooks
+    event = dict(configs.HOOK_CASES)[config_name]
+    _bench_hooks.setup(hook, Context(event))
+    return event, release_nothing
 
 
 def load_what_pyaudit_loads():
@@ -96,37 +98,53 @@ def load_what_pyaudit_loads():
     installing any hook: otherwise the import workload would find some of
     its modules already imported under pyaudit only."""
     from pyaudit import _catalog
-    _catalog.check_patterns(SECURITY_FILTER)
+    _catalog.check_patterns(configs.SECURITY_FILTER)
 
 
 def main(argv):
-    config = argv[0]
-    if len(argv) == 4 and argv[1] == "--workload":
+    hook = None
+    if argv[:1] == ["--hook"]:
+        hook, argv = argv[1], argv[2:]
+    config_name, mode, rest = argv[0], argv[1], argv[2:]
+    if mode == "--workload":
         load_what_pyaudit_loads()
         from pyaudit.cli import _bench_workloads
-        setup(config, BATCH)
-        print(_bench_workloads.run(argv[2], int(argv[3])))
+        _bench_workloads.prepare(rest[0])
+        set_up(config_name, hook)
+        print(_bench_workloads.run(rest[0], int(rest[1])))
         return
-    events = int(argv[1])
-    if events % BATCH:
-        raise SystemExit("EVENTS must be a multiple of %d" % BATCH)
-    name, release = setup(config, events)
-    audit = sys.audit
-    batches = range(events // BATCH)
-    batch = range(BATCH)
-    start = time.perf_counter_ns()
-    for _ in batches:
-        for _ in batch:
-            audit(name, 1)
-        release()
-    elapsed = time.perf_counter_ns() - start
-    if config == "retain-held":
-        # A recorder releases what it kept, eventually (pyaudit's does at
-        # exit): so must the floor it is measured against.
-        from pyaudit import _pyaudit
-        _pyaudit._release_retained()
-    print(elapsed)
+    event, after = set_up(config_name, hook)
+    loop, args = configs.loop_for(event)
+    if mode == "--probe":
+        if hook is not None:
+            from pyaudit.cli import _bench_hooks
+            _bench_hooks.probe(_bench_hooks.label(*hook.split("=", 1)))
+        else:
+            at_depth(configs.DEPTH, timed_batches, loop, event, args, 1,
+                     after)
+        return
+    events = int(rest[0])
+    if events % configs.BATCH:
+        raise SystemExit("EVENTS must be a multiple of %d" % configs.BATCH)
+    print(at_depth(configs.DEPTH, timed_batches, loop, event, args,
+                   events // configs.BATCH, after))
+
+
+def run(argv, main=main):
+    """main(argv), with a failed setup as one line and its exit status."""
+    try:
+        main(argv)
+    except configs.NotOnThisPython as exc:
+        sys.stderr.write("needs %s\n" % (exc,))
+        sys.exit(EXIT_MISSING)
+    except configs.MissingFeature as exc:
+        sys.stderr.write("needs %s, which this pyaudit does not have yet\n"
+                         % (exc,))
+        sys.exit(EXIT_MISSING)
+    except configs.SetupError as exc:
+        sys.stderr.write("%s\n" % (exc,))
+        sys.exit(EXIT_SETUP)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run(sys.argv[1:])

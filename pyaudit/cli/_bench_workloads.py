@@ -54,19 +54,41 @@ def logging_workload():
 _tree = None
 
 
+def make_tree():
+    global _tree
+    _tree = tempfile.mkdtemp(prefix="pyaudit-bench-")
+    for a in range(10):
+        for b in range(10):
+            path = os.path.join(_tree, str(a), str(b))
+            os.makedirs(path)
+            open(os.path.join(path, "f"), "w").close()
+
+
 def walk_workload():
     """os.scandir per directory."""
-    global _tree
-    if _tree is None:
-        _tree = tempfile.mkdtemp(prefix="pyaudit-bench-")
-        for a in range(10):
-            for b in range(10):
-                path = os.path.join(_tree, str(a), str(b))
-                os.makedirs(path)
-                open(os.path.join(path, "f"), "w").close()
     for _ in range(5):
         for _ in os.walk(_tree):
             pass
+
+
+_files = None
+FILES = 10000
+
+
+def make_files():
+    global _files
+    directory = tempfile.mkdtemp(prefix="pyaudit-bench-files-")
+    _files = [os.path.join(directory, "f%05d" % i) for i in range(FILES)]
+    for path in _files:
+        with open(path, "wb") as f:
+            f.write(b"x" * 100)
+
+
+def read_files_workload():
+    """open per file read (10,000 small files)."""
+    for path in _files:
+        with open(path, "rb") as f:
+            f.read()
 
 
 def import_workload():
@@ -80,8 +102,19 @@ WORKLOADS = {
     "pickle": pickle_workload,
     "logging": logging_workload,
     "os.walk": walk_workload,
+    "read-files": read_files_workload,
     "import": import_workload,       # once per fresh process
 }
+
+
+# What a workload needs on disk, made before any hook is installed (a write
+# guard would refuse it).
+PREPARE = {"os.walk": make_tree, "read-files": make_files}
+
+
+def prepare(name):
+    if name in PREPARE:
+        PREPARE[name]()
 
 
 def run(name, repeat):
@@ -97,7 +130,9 @@ def run(name, repeat):
         workload()
         elapsed = time.perf_counter_ns() - start
         best = elapsed if best is None else min(best, elapsed)
+    import shutil
     if _tree is not None:
-        import shutil
         shutil.rmtree(_tree)
+    if _files is not None:
+        shutil.rmtree(os.path.dirname(_files[0]))
     return best

@@ -1,235 +1,269 @@
-"""``python -m pyaudit bench``: measure what an audit hook costs per event.
+"""``pyaudit bench``: measure what an audit hook costs per event.
 
-Every configuration runs in a fresh process (hooks can never be removed):
+Every configuration (``_bench_configs.CONFIGS``: pyaudit in its realistic
+cases, the references it is measured against) and every hook given with
+``--hook``, ``--c-hook`` or ``--peers`` runs in a fresh process, since
+hooks can never be removed.  Nanoseconds come from interleaved rounds
+(median and spread); instructions, with ``--instructions``, from callgrind
+as the difference between two loop lengths, so start-up cancels out.  Each
+row's overhead is its cost beyond no hook running the same loop, and is
+given as a ratio to the floor: the no-op C hook, built on first use from
+``reference_hooks.c`` (``_bench_reference``), running the same loop.
 
-    none         no audit hook at all
-    noop         a C hook that returns at once: the floor for any hook
-    retain       a C hook that only keeps each args tuple alive with the
-                 wall-clock time and the thread, released every 1,000
-                 events: the floor for any hook that records those
-    miss         pyaudit, a typical security filter, an event it does
-                 not want
-    watch        ... plus a watch subscription with a trivial callback, hit
-    record       ... plus a record subscription, hit, cleared every 1,000
-                 events as a program that drains it would
-    count        ... plus a count subscription, hit
-    python       a pure-Python hook filtering with a frozenset, calling the
-                 same trivial callback, hit
-    retain-held  retain, and record-held: record, never released, so that
-    record-held  every event stays alive: the garbage collector then walks
-                 the held tuples again and again, which costs more than
-                 the hook itself (a cost of keeping objects, shown apart)
-
-Overhead is a configuration's cost per event minus that of "none", on the
-same interpreter in the same run.
-
-Real workloads (deepcopy, pickle, logging, os.walk, importing 30 stdlib
-modules) run under none, noop, miss (pyaudit with the security filter) and
-python (the same filter as a pure-Python hook); the table gives their wall
-time and the ratio to the no-op C hook.  Nanoseconds come from
-interleaved rounds (median and spread); instructions, with --instructions,
-from callgrind as the difference between two loop lengths, so start-up
-cancels out.
+Around the per-event table: real workloads (wall time), subscription
+scaling (``_bench_scaling``) and interpreters in parallel
+(``_bench_parallel``).  Every input, output path and hook is checked, and
+every configuration set up once, before anything is measured.  See
+docs/benchmarks.md.
 """
 
 import argparse
+import collections
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 
-from pyaudit.cli._bench_child import BATCH
+from pyaudit.cli import _bench_configs as configs
+from pyaudit.cli import _bench_hooks, _bench_reference, _bench_report
 
-HELP = "measure audit hook overhead per event"
+HELP = "measure audit hook overhead per event, pyaudit's or your own"
 
-CONFIGS = ("none", "noop", "retain", "miss", "watch", "record", "count",
-           "python", "retain-held", "record-held")
-# The development targets: (configuration, reference, most allowed ratio of the
-# two overheads).  Printed with the measured ratios after every run.
-TARGETS = (("miss", "noop", 1.15), ("watch", "python", 0.6),
-           ("record", "noop", 1.6), ("count", "noop", 1.3))
-# ... and for the real workloads: wall time with pyaudit and the security
-# filter against the same workload under the no-op C hook.
-WORKLOAD_TARGET = 1.03
-WORKLOADS = ("deepcopy", "pickle", "logging", "os.walk", "import")
-WORKLOAD_CONFIGS = ("none", "noop", "miss", "python")
+WORKLOADS = ("deepcopy", "pickle", "logging", "os.walk", "read-files",
+             "import")
+# Who runs the workloads: (column, configuration whose setup is used).
+WORKLOAD_SUBJECTS = (("none", "none"), ("noop", "noop"),
+                     ("pyaudit", "miss-far"), ("python", "python"))
+# The write guard and its Python twin, on the workloads that open files.
+GUARD_SUBJECTS = (("pyaudit-guard", "guard-read"),
+                  ("python-guard", "python-guard-read"))
+GUARD_WORKLOADS = ("read-files", "import")
+SCALING_SIZES = (100, 1000, 10000)
+PARALLEL_SUBJECTS = ("none", "noop", "pyaudit")
+
+# A row of the per-event table: how to start its process (the child's
+# arguments before the mode) and what it is measured against.
+Row = collections.namedtuple("Row",
+                             "name argv event base floor compared_with")
 
 
-def _run_child(config, events, prefix=(), workload=None):
+class BenchError(Exception):
+    """Bad input found before measuring: one line, exit status 2."""
+
+
+def config_row(config):
+    return Row(config.name, [config.name], config.event,
+               configs.base_of(config.event), configs.floor_of(config.event),
+               config.compared_with)
+
+
+def hook_rows(hook_label, hook):
+    """The rows of one hook: one per HOOK_CASES event."""
+    return [Row("%s/%s" % (hook_label, case), ["--hook", hook, case], event,
+                configs.base_of(event), configs.floor_of(event),
+                configs.HOOK_COMPARED_WITH[case])
+            for case, event in configs.HOOK_CASES]
+
+
+# -- running the children
+
+def _child_env(reference):
     env = dict(os.environ, PYTHONHASHSEED="0")
-    command = list(prefix) + [sys.executable, "-m", "pyaudit.cli._bench_child",
-                              config]
-    if workload is None:
-        command.append(str(events))
-    else:
-        command += ["--workload", workload, str(events)]
-    done = subprocess.run(command, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
+    env["PYAUDIT_BENCH_REFERENCE"] = reference
+    return env
+
+
+def _run(module, args, reference, prefix=(), timeout=None):
+    return subprocess.run(
+        list(prefix) + [sys.executable, "-m", module] + list(args),
+        env=_child_env(reference), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout)
+
+
+def _last_line(text):
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
+
+
+def _check(done, what):
     if done.returncode != 0:
-        raise RuntimeError("configuration %r failed: %s"
-                           % (config, done.stderr.strip()[-500:]))
-    return done
+        raise RuntimeError("%s failed (exit status %d): %s"
+                           % (what, done.returncode,
+                              _last_line(done.stderr)))
+    return done.stdout
 
 
-def measure_ns(configs, events, rounds, progress):
-    """ns/event per configuration: {config: [one value per round]}."""
-    samples = {config: [] for config in configs}
+def run_child(row, mode_args, reference, prefix=()):
+    done = _run("pyaudit.cli._bench_child", row.argv + list(mode_args),
+                reference, prefix)
+    return _check(done, "configuration %r" % (row.name,))
+
+
+# -- checks before measuring
+
+def probe(row_or_hook, reference, module="pyaudit.cli._bench_child"):
+    """Set up once in a child; None, or (exit status, its one line)."""
+    done = _run(module, row_or_hook, reference, timeout=600)
+    if done.returncode == 0:
+        return None
+    if done.returncode < 0:
+        return done.returncode, ("the process was killed by signal %d"
+                                 % -done.returncode)
+    return done.returncode, _last_line(done.stderr)
+
+
+def check_output_path(option, path):
+    """Raise BenchError unless a file can be written at path."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise BenchError("%s %s: the directory %s does not exist"
+                         % (option, path, directory))
+    if os.path.isdir(path):
+        raise BenchError("%s %s: is a directory, not a file"
+                         % (option, path))
+    target = path if os.path.exists(path) else directory
+    if not os.access(target, os.W_OK):
+        raise BenchError("%s %s: %s is not writable"
+                         % (option, path, target))
+
+
+def check_hooks(hooks, reference):
+    """Set each hook up and raise every probe event once, in a child;
+    BenchError with the child's one line for the first that fails."""
+    for option, spec, hook in hooks:
+        failure = probe(["--hook", hook, configs.HOOK_CASES[0][0],
+                         "--probe"], reference)
+        if failure is not None:
+            raise BenchError("%s %s: %s" % (option, spec, failure[1]))
+
+
+def check_configs(rows, explicit, reference):
+    """Set each configuration up once.  Returns [(name, reason)] of those
+    this pyaudit cannot run yet (a planned API); raises BenchError for one
+    that fails otherwise, or that was asked for by name."""
+    missing = []
+    for row in rows:
+        if row.argv[0] == "--hook":
+            continue
+        failure = probe(row.argv + ["--probe"], reference)
+        if failure is None:
+            continue
+        status, line = failure
+        if status == 3 and row.name not in explicit:
+            missing.append((row.name, line))
+        else:
+            raise BenchError("configuration %r: %s" % (row.name, line))
+    return missing
+
+
+# -- measuring
+
+def measure_ns(rows, events, rounds, reference, progress):
+    """ns/event per row: {name: [one value per round]}."""
+    samples = {row.name: [] for row in rows}
     for round_number in range(rounds):
-        for config in configs:     # interleaved, so drift hits all alike
-            progress("round %d/%d: %s" % (round_number + 1, rounds, config))
-            elapsed = int(_run_child(config, events).stdout.split()[-1])
-            samples[config].append(elapsed / events)
+        for row in rows:        # interleaved, so drift hits all alike
+            progress("round %d/%d: %s" % (round_number + 1, rounds,
+                                          row.name))
+            elapsed = int(run_child(row, ["--events", str(events)],
+                                    reference).split()[-1])
+            samples[row.name].append(elapsed / events)
     return samples
 
 
-def measure_workloads(workloads, repeat, rounds, progress):
-    """Wall ms per workload and configuration: {workload: {config: [..]}}."""
-    samples = {w: {c: [] for c in WORKLOAD_CONFIGS} for w in workloads}
-    for round_number in range(rounds):
-        for workload in workloads:
-            for config in WORKLOAD_CONFIGS:
-                progress("round %d/%d: %s under %s"
-                         % (round_number + 1, rounds, workload, config))
-                done = _run_child(config, repeat, workload=workload)
-                samples[workload][config].append(
-                    int(done.stdout.split()[-1]) / 1e6)
-    return samples
-
-
-def summarise_workloads(samples):
-    rows = []
-    for workload, by_config in samples.items():
-        median = {c: statistics.median(v) for c, v in by_config.items()}
-        row = {"workload": workload}
-        for config, value in median.items():
-            row[config + "_ms"] = value
-            row[config + "_spread_ms"] = [min(by_config[config]),
-                                          max(by_config[config])]
-        for config in ("none", "miss", "python"):
-            row[config + "_x_noop"] = median[config] / median["noop"]
-        rows.append(row)
-    return rows
-
-
-def format_workloads(rows):
-    header = ["workload", "none ms", "no-op C hook ms", "pyaudit ms",
-              "python hook ms", "pyaudit x no-op", "python x no-op"]
-    lines = [header]
-    for r in rows:
-        lines.append([r["workload"], "%.2f" % r["none_ms"],
-                      "%.2f" % r["noop_ms"], "%.2f" % r["miss_ms"],
-                      "%.2f" % r["python_ms"], "%.3f" % r["miss_x_noop"],
-                      "%.3f" % r["python_x_noop"]])
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths))
-                     for line in lines)
-
-
-def _callgrind_total(config, events):
+def _callgrind_total(row, events, reference):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
-        _run_child(config, events, prefix=(
+        run_child(row, ["--events", str(events)], reference, prefix=(
             "valgrind", "--tool=callgrind", "--callgrind-out-file=" + out))
         with open(out) as f:
             for line in f:
-                if line.startswith("totals:") or line.startswith("summary:"):
+                if line.startswith(("totals:", "summary:")):
                     return int(line.split()[1])
-    raise RuntimeError("callgrind wrote no total for %r" % (config,))
+    raise RuntimeError("callgrind wrote no total for %r" % (row.name,))
 
 
-def measure_instructions(configs, events, progress):
-    """Instructions/event per configuration, from callgrind."""
+def measure_instructions(rows, events, reference, progress):
+    """Instructions/event per row, from callgrind."""
     result = {}
-    for config in configs:
-        progress("instructions: %s" % config)
-        short = _callgrind_total(config, events)
-        long = _callgrind_total(config, 2 * events)
-        result[config] = (long - short) / events
+    for row in rows:
+        progress("instructions: %s" % row.name)
+        short = _callgrind_total(row, events, reference)
+        long = _callgrind_total(row, 2 * events, reference)
+        result[row.name] = (long - short) / events
     return result
 
 
-def summarise(samples, instructions):
-    """Rows of numbers for each configuration."""
-    median = {c: statistics.median(v) for c, v in samples.items()}
-    base = median.get("none", 0.0)
-    overhead = {c: m - base for c, m in median.items()}
+def workload_plan(workloads, hooks, missing):
+    """[(workload, column, child arguments)] to run each round."""
+    unavailable = {name for name, _ in missing}
+    plan = []
+    for workload in workloads:
+        subjects = list(WORKLOAD_SUBJECTS)
+        if workload in GUARD_WORKLOADS:
+            subjects += [s for s in GUARD_SUBJECTS
+                         if s[1] not in unavailable]
+        for column, config in subjects:
+            plan.append((workload, column, [config]))
+        for _, spec, hook in hooks:
+            plan.append((workload, spec, ["--hook", hook,
+                                          configs.HOOK_CASES[0][0]]))
+    return plan
+
+
+def measure_workloads(plan, repeat, rounds, reference, progress):
+    """Wall ms: {workload: {column: [one value per round]}}."""
+    samples = collections.OrderedDict()
+    for workload, column, _ in plan:
+        samples.setdefault(workload, collections.OrderedDict())[column] = []
+    for round_number in range(rounds):
+        for workload, column, argv in plan:
+            progress("round %d/%d: %s under %s" % (round_number + 1, rounds,
+                                                   workload, column))
+            done = _run("pyaudit.cli._bench_child",
+                        argv + ["--workload", workload, str(repeat)],
+                        reference)
+            ns = int(_check(done, "%s under %s" % (workload, column))
+                     .split()[-1])
+            samples[workload][column].append(ns / 1e6)
+    return samples
+
+
+def measure_scaling(sizes, repeat, budget, reference, progress):
     rows = []
-    for config, values in samples.items():
-        row = {
-            "config": config,
-            "ns_per_event": median[config],
-            "ns_spread": [min(values), max(values)],
-            "overhead_ns": overhead[config],
-        }
-        for reference in ("noop", "python", "retain"):
-            ref = overhead.get(reference)
-            if ref and config != "none":
-                row["ratio_to_" + reference] = overhead[config] / ref
-        if instructions:
-            base_i = instructions["none"]
-            row["instructions_per_event"] = instructions[config]
-            row["overhead_instructions"] = instructions[config] - base_i
-            for reference in ("noop", "python", "retain"):
-                ref = instructions.get(reference, base_i) - base_i
-                if ref and config != "none":
-                    row["instructions_ratio_to_" + reference] = (
-                        (instructions[config] - base_i) / ref)
-        rows.append(row)
+    for n in sizes:
+        progress("subscription scaling: N = {:,}".format(n))
+        done = _run("pyaudit.cli._bench_scaling",
+                    [str(n), str(repeat), str(budget)], reference)
+        rows.append(json.loads(_check(done, "scaling with N = %d" % n)))
     return rows
 
 
-def format_table(rows):
-    has_i = "instructions_per_event" in rows[0]
-    header = ["config", "ns/event", "spread", "overhead ns", "x noop",
-              "x python"]
-    if has_i:
-        header += ["instr/event", "overhead instr", "x noop (instr)",
-                   "x python (instr)"]
-    lines = [header]
-    for r in rows:
-        line = [r["config"], "%.1f" % r["ns_per_event"],
-                "%.1f-%.1f" % tuple(r["ns_spread"]), "%.1f" % r["overhead_ns"],
-                "%.2f" % r["ratio_to_noop"] if "ratio_to_noop" in r else "",
-                "%.2f" % r["ratio_to_python"] if "ratio_to_python" in r
-                else ""]
-        if has_i:
-            line += ["%.0f" % r["instructions_per_event"],
-                     "%.0f" % r["overhead_instructions"],
-                     "%.2f" % r["instructions_ratio_to_noop"]
-                     if "instructions_ratio_to_noop" in r else "",
-                     "%.2f" % r["instructions_ratio_to_python"]
-                     if "instructions_ratio_to_python" in r else ""]
-        lines.append(line)
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(line, widths))
-                     for line in lines)
+def measure_parallel(subjects, events, rounds, reference, progress):
+    """[{subject, one, two, scaling}], medians over rounds."""
+    import statistics
+    samples = {subject: [] for subject in subjects}
+    for round_number in range(rounds):
+        for subject in subjects:
+            progress("round %d/%d: parallel, %s" % (round_number + 1,
+                                                    rounds, subject))
+            done = _run("pyaudit.cli._bench_parallel",
+                        [subject, str(events)], reference)
+            samples[subject].append(json.loads(_check(
+                done, "parallel case %r" % subject)))
+    rows = []
+    for subject, runs in samples.items():
+        one = statistics.median(r["one"] for r in runs)
+        two = statistics.median(r["two"] for r in runs)
+        rows.append({"subject": subject, "one": one, "two": two,
+                     "scaling": statistics.median(r["two"] / r["one"]
+                                                  for r in runs)})
+    return rows
 
 
-def plot(rows, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    rows = [r for r in rows if r["config"] != "none"]
-    key = ("overhead_instructions" if "overhead_instructions" in rows[0]
-           else "overhead_ns")
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.barh([r["config"] for r in rows], [r[key] for r in rows],
-            color=["#888" if r["config"] in ("noop", "retain", "retain-held",
-                                          "python")
-                   else "#2a7"
-                   for r in rows])
-    ax.invert_yaxis()
-    ax.set_xlabel("overhead per event over no hook (%s)"
-                  % ("instructions" if key == "overhead_instructions"
-                     else "ns"))
-    ax.set_title("pyaudit hook overhead, Python %d.%d"
-                 % sys.version_info[:2])
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-
+# -- the command line
 
 def positive_int(text):
     try:
@@ -243,138 +277,288 @@ def positive_int(text):
 
 def batch_multiple(text):
     value = positive_int(text)
-    if value % BATCH:
+    if value % configs.BATCH:
         raise argparse.ArgumentTypeError(
             "must be a multiple of %d (events run in batches of that many), "
-            "not %d" % (BATCH, value))
+            "not %d" % (configs.BATCH, value))
     return value
 
 
-def check_targets(rows):
-    """Lines comparing each target's measured ratios with its limit: in
-    instructions when measured (deterministic, what the targets are judged
-    by), and in nanoseconds."""
-    by_config = {r["config"]: r for r in rows}
-    lines = []
-    for config, reference, limit in TARGETS:
-        row = by_config.get(config)
-        if row is None:
-            continue
-        parts = []
-        for key, unit in (("instructions_ratio_to_", "instructions"),
-                          ("ratio_to_", "ns")):
-            if key + reference in row:
-                ratio = row[key + reference]
-                parts.append("%.2fx in %s (%s)" % (
-                    ratio, unit, "met" if ratio <= limit else "MISSED"))
-        if parts:
-            lines.append("%-6s vs %s overhead, target <= %.2fx: %s"
-                         % (config, reference, limit, ", ".join(parts)))
-    return lines
+def positive_number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0, not %s"
+                                         % text)
+    return value
 
 
-def check_workload_targets(rows):
-    """One line per workload: pyaudit's wall-time ratio to the no-op C
-    hook against WORKLOAD_TARGET."""
-    return ["%-8s pyaudit vs no-op C hook, target <= %.2fx: %.3fx (%s)"
-            % (row["workload"], WORKLOAD_TARGET, row["miss_x_noop"],
-               "met" if row["miss_x_noop"] <= WORKLOAD_TARGET else "MISSED")
-            for row in rows]
+def name_list(choices, what):
+    """An argparse type: comma-separated names from choices, or 'none'."""
+    def parse(text):
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        if names == ["none"]:
+            return []
+        unknown = [n for n in names if n not in choices]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                "unknown %s %s; choose from %s, or none"
+                % (what, ", ".join(map(repr, unknown)) or "(none given)",
+                   ", ".join(choices)))
+        return names
+    return parse
+
+
+def size_list(text):
+    if text.strip() == "none":
+        return []
+    return [positive_int(part) for part in text.split(",")]
+
+
+def spec_of(what):
+    """An argparse type checking the X:Y shape of --hook and --c-hook."""
+    def parse(text):
+        try:
+            _bench_hooks.split_spec(text, what)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc))
+        return text
+    return parse
 
 
 def add_arguments(parser):
+    names = [c.name for c in configs.CONFIGS]
     parser.add_argument("--events", type=batch_multiple, default=200_000,
                         help="events per timed run, a multiple of %d "
-                             "(default 200000)" % BATCH)
+                             "(default 200000)" % configs.BATCH)
     parser.add_argument("--rounds", type=positive_int, default=5,
                         help="interleaved timing rounds (default 5)")
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions/event with callgrind")
     parser.add_argument("--instruction-events", type=batch_multiple,
-                        default=20_000,
+                        default=100_000,
                         help="events per callgrind run, a multiple of %d "
-                             "(default 20000)" % BATCH)
-    parser.add_argument("--configs", default=",".join(CONFIGS),
-                        help="comma-separated subset of: "
-                             + ", ".join(CONFIGS))
-    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                             "(default 100000)" % configs.BATCH)
+    parser.add_argument("--configs", type=name_list(names, "configuration"),
+                        default=None,
+                        help="comma-separated subset of the configurations "
+                             "(default: all), or none: " + ", ".join(names))
+    parser.add_argument("--hook", action="append", default=[],
+                        type=spec_of("MODULE:FUNCTION"),
+                        metavar="MODULE:FUNCTION",
+                        help="also measure this Python audit hook (added "
+                             "with sys.addaudithook); repeatable")
+    parser.add_argument("--c-hook", action="append", default=[],
+                        type=spec_of("LIB.so:SYMBOL"),
+                        metavar="LIB.so:SYMBOL",
+                        help="also measure this native hook (the signature "
+                             "of PySys_AddAuditHook's hooks); repeatable")
+    parser.add_argument("--peers", action="store_true",
+                        help="also measure the other audit-hook libraries "
+                             "installed here (%s)"
+                             % ", ".join(_bench_hooks.PEERS))
+    # --policy FILE will set the pyaudit configurations up from a policy
+    # file once policies exist.
+    parser.add_argument("--workloads", type=name_list(WORKLOADS, "workload"),
+                        default=list(WORKLOADS),
                         help="comma-separated real workloads to time, or "
-                             "'none' (default: %s)" % ", ".join(WORKLOADS))
+                             "none (default: %s)" % ", ".join(WORKLOADS))
     parser.add_argument("--workload-repeat", type=positive_int, default=20,
                         help="repetitions per workload process; the "
                              "fastest counts (default 20)")
+    parser.add_argument("--scaling", type=size_list,
+                        default=list(SCALING_SIZES), metavar="SIZES",
+                        help="numbers of other live subscriptions to time "
+                             "subscribing and closing with, or none "
+                             "(default 100,1000,10000)")
+    parser.add_argument("--scaling-budget", type=positive_number,
+                        default=60.0, metavar="SECONDS",
+                        help="stop setting up one size's subscriptions "
+                             "after this long (default 60)")
+    parser.add_argument("--parallel", type=positive_int, default=1_000_000,
+                        metavar="EVENTS",
+                        help="events per interpreter in the parallel case "
+                             "(default 1000000)")
+    parser.add_argument("--no-parallel", action="store_true",
+                        help="skip the parallel interpreters case")
     parser.add_argument("--json", metavar="FILE", help="write results here")
     parser.add_argument("--plot", metavar="FILE.png",
                         help="draw the overheads (needs matplotlib)")
 
 
-def run(args, parser):
-    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    unknown = [c for c in configs if c not in CONFIGS]
-    if unknown or not configs:
-        parser.error("unknown configuration %s; choose from %s"
-                     % (", ".join(map(repr, unknown)) or "(none given)",
-                        ", ".join(CONFIGS)))
-    for needed in ("none",):
-        if needed not in configs:
-            configs.insert(0, needed)
-    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
-    if workloads == ["none"]:
-        workloads = []
-    unknown = [w for w in workloads if w not in WORKLOADS]
-    if unknown:
-        parser.error("unknown workload %s; choose from %s, or none"
-                     % (", ".join(map(repr, unknown)), ", ".join(WORKLOADS)))
+def selected_rows(args, hooks):
+    """The per-event rows to run: the configurations asked for, each
+    hook's, and the references they need."""
+    chosen = (args.configs if args.configs is not None
+              else [c.name for c in configs.CONFIGS])
+    rows = [config_row(configs.BY_NAME[name]) for name in chosen]
+    for _, spec, hook in hooks:
+        rows += hook_rows(_bench_hooks.label(*hook.split("=", 1)), hook)
+    needed = set()
+    for row in rows:
+        needed.update((row.base, row.floor))
+    # References first, in the table's order.
+    present = {row.name for row in rows}
+    references = [config_row(configs.BY_NAME[name])
+                  for name in configs.REFERENCES
+                  if name in needed and name not in present]
+    return references + rows
+
+
+def collect_hooks(args):
+    """[(option, spec, KIND=SPEC)] of the hooks to measure, and the peers
+    report ([(name, version)] found, [name] missing)."""
+    hooks = [("--hook", spec, "python=" + spec) for spec in args.hook]
+    hooks += [("--c-hook", spec, "c=" + spec) for spec in args.c_hook]
+    found, missing = [], []
+    if args.peers:
+        found, missing = _bench_hooks.installed_peers()
+        hooks += [("--peers", name, "peer=" + name) for name, _ in found]
+    return hooks, (found, missing)
+
+
+def check_inputs(args):
+    """Everything that needs no child process."""
     if args.instructions and shutil.which("valgrind") is None:
-        parser.error("--instructions needs valgrind on PATH")
+        raise BenchError("--instructions needs valgrind on PATH")
     if args.plot:
         try:
             import matplotlib  # noqa: F401 (checked before a long run)
         except ImportError:
-            parser.error("--plot needs matplotlib: pip install "
-                         "'pyaudit[plot]'")
+            raise BenchError("--plot needs matplotlib: pip install "
+                             "'pyaudit[plot]'") from None
+        check_output_path("--plot", args.plot)
+    if args.json:
+        check_output_path("--json", args.json)
+    for spec in args.c_hook:
+        library, _ = _bench_hooks.split_spec(spec, "LIB.so:SYMBOL")
+        if os.sep in library and not os.path.isfile(library):
+            raise BenchError("--c-hook %s: no file %s" % (spec, library))
+
+
+def parallel_subjects(args, hooks):
+    subjects = list(PARALLEL_SUBJECTS)
+    subjects += [hook for _, _, hook in hooks if hook.startswith("c=")]
+    return subjects
+
+
+def run(args, parser):
+    try:
+        return measure_and_report(args)
+    except BenchError as exc:
+        parser.error(str(exc))
+    except _bench_reference.BuildError as exc:
+        parser.exit(2, "%s: error: %s\n" % (parser.prog, exc))
+    except RuntimeError as exc:     # a child that passed its check failed
+        parser.exit(1, "%s: error: %s\n" % (parser.prog, exc))
+
+
+def measure_and_report(args):
+    check_inputs(args)
+    hooks, peers = collect_hooks(args)
+    reference = _bench_reference.build()
 
     def progress(message):
         print("  " + message, file=sys.stderr, flush=True)
 
-    samples = measure_ns(configs, args.events, args.rounds, progress)
-    instructions = (measure_instructions(configs, args.instruction_events,
-                                         progress)
+    progress("checking every configuration and hook")
+    check_hooks(hooks, reference)
+    rows = selected_rows(args, hooks)
+    missing = check_configs(rows, set(args.configs or ()), reference)
+    unavailable = {name for name, _ in missing}
+    rows = [row for row in rows if row.name not in unavailable]
+    parallel = []
+    if not args.no_parallel:
+        for subject in parallel_subjects(args, hooks):
+            failure = probe([subject, "0"], reference,
+                            module="pyaudit.cli._bench_parallel")
+            if failure is not None and failure[0] != 3:
+                raise BenchError("parallel case %r: %s"
+                                 % (subject, failure[1]))
+            if failure is not None:
+                missing.append(("parallel " + subject, failure[1]))
+            else:
+                parallel.append(subject)
+        missing += [("parallel " + spec, "a Python hook added with "
+                     "sys.addaudithook sees only its own interpreter's "
+                     "events") for option, spec, _ in hooks
+                    if option == "--hook"]
+
+    samples = measure_ns(rows, args.events, args.rounds, reference,
+                         progress)
+    instructions = (measure_instructions(rows, args.instruction_events,
+                                         reference, progress)
                     if args.instructions else None)
-    workload_rows = summarise_workloads(
-        measure_workloads(workloads, args.workload_repeat, args.rounds,
-                          progress)) if workloads else []
-    rows = summarise(samples, instructions)
+    numbers = _bench_report.summarise(rows, samples, instructions)
+    plan = workload_plan(args.workloads, hooks, missing)
+    workloads = (_bench_report.summarise_workloads(measure_workloads(
+        plan, args.workload_repeat, args.rounds, reference, progress))
+        if plan else [])
+    scaling = (measure_scaling(args.scaling, 21, args.scaling_budget,
+                               reference, progress)
+               if args.scaling else [])
+    parallel_rows = (measure_parallel(parallel, args.parallel, args.rounds,
+                                      reference, progress)
+                     if parallel else [])
+
     print("Python %s, %d events x %d rounds per configuration"
           % (sys.version.split()[0], args.events, args.rounds))
-    print(format_table(rows))
-    record = [r for r in rows if r["config"] == "record"]
-    if record and "ratio_to_retain" in record[0]:
-        line = ("record hit vs the retain floor (a C hook that only keeps "
-                "the args tuple, the time and the thread; reading the wall "
-                "clock is most of its ns, and invisible to callgrind): "
-                "%.2fx ns" % record[0]["ratio_to_retain"])
-        if "instructions_ratio_to_retain" in record[0]:
-            line += ", %.2fx instructions" % (
-                record[0]["instructions_ratio_to_retain"])
-        print(line)
-    targets = check_targets(rows)
-    if targets:
-        print("\nTargets (overhead ratios):")
-        for line in targets:
-            print("  " + line)
-    if workload_rows:
+    if args.peers:
+        print("peers found: %s; not installed: %s" % (
+            ", ".join("%s %s" % p for p in peers[0]) or "none",
+            ", ".join(peers[1]) or "none"))
+    if numbers:
+        print(_bench_report.format_rows(numbers))
+    for names, reason in group_by_reason(missing):
+        print("not measured: %s: %s" % (", ".join(names), reason))
+    if workloads:
+        columns = []
+        for _, column, _ in plan:
+            if column not in columns:
+                columns.append(column)
         print("\nReal workloads, wall time (median of %d fresh processes, "
               "each the fastest of %d runs)" % (args.rounds,
                                                 args.workload_repeat))
-        print(format_workloads(workload_rows))
-        print("\nWorkload targets (wall time):")
-        for line in check_workload_targets(workload_rows):
-            print("  " + line)
+        print(_bench_report.format_workloads(workloads, columns))
+    if scaling:
+        print("\nSubscribing and closing one subscription with N others "
+              "live (pyaudit, median of 21)")
+        print(_bench_report.format_scaling(scaling))
+    if parallel_rows:
+        print("\nMisses from own-GIL subinterpreters in parallel (%s "
+              "events each; 2 / 1 is the throughput ratio)"
+              % "{:,}".format(args.parallel))
+        print(_bench_report.format_parallel(parallel_rows))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"python": sys.version.split()[0], "rows": rows,
-                       "workloads": workload_rows}, f, indent=2)
-    if args.plot:
-        plot(rows, args.plot)
+        write_json(args.json, {
+            "python": sys.version.split()[0], "events": args.events,
+            "rounds": args.rounds, "rows": numbers,
+            "not_measured": [{"config": name, "reason": reason}
+                             for name, reason in missing],
+            "workloads": workloads, "scaling": scaling,
+            "parallel": parallel_rows,
+            "peers": {"found": [list(p) for p in peers[0]],
+                      "missing": peers[1]} if args.peers else None})
+    if args.plot and numbers:
+        _bench_report.plot(numbers, args.plot, set(configs.REFERENCES)
+                           | {"retain", "python"}
+                           | {r.name for r in rows if "/" in r.name})
     return 0
+
+
+def group_by_reason(missing):
+    """[(names, reason)] from [(name, reason)], in first-seen order."""
+    groups = collections.OrderedDict()
+    for name, reason in missing:
+        groups.setdefault(reason, []).append(name)
+    return [(names, reason) for reason, names in groups.items()]
+
+
+def write_json(path, results):
+    try:
+        with open(path, "w") as f:
+            json.dump(results, f, indent=2)
+    except OSError as exc:
+        raise BenchError("--json %s: cannot write it: %s" % (path, exc))
