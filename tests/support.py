@@ -7,6 +7,7 @@ a crash) runs in a child via ``run_python``.
 """
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -69,3 +70,34 @@ def build_counting_sink(directory):
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module
+
+
+def run_pyaudit(args, cwd, backend=None, env=None, timeout=120, **kwargs):
+    """``python -m pyaudit run ARGS`` in ``cwd`` -> CompletedProcess
+    (text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pyaudit", "run"] + [str(a) for a in args],
+        cwd=str(cwd), env=child_env(backend, env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
+        **kwargs)
+
+
+def run_plain(args, cwd, env=None, timeout=120, **kwargs):
+    """``python ARGS``: what ``run_pyaudit`` is compared with."""
+    return subprocess.run(
+        [sys.executable] + [str(a) for a in args], cwd=str(cwd),
+        env=child_env(extra=env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
+        **kwargs)
+
+
+def jsonl(text):
+    """Every line of ``text`` that is a JSON object (so warnings and the
+    program's own output are skipped), parsed."""
+    return [json.loads(line) for line in text.splitlines()
+            if line.startswith("{")]
+
+
+def program(name):
+    """The path of a child program in tests/programs/."""
+    return os.path.join(PROGRAMS, name)

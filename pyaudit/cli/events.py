@@ -1,11 +1,13 @@
-"""``python -m pyaudit events [PATTERNS ...] [--json]``: list audit events.
+"""``python -m pyaudit events [PATTERNS ... | --defaults] [--json]``: list
+audit events.
 
 Lists the events the running Python raises, according to pyaudit's events
 catalog, optionally only those matching the patterns (the syntax of
 ``pyaudit.Filter``; several arguments add up, as do commas in one).  Text
 output is one event a line: name, argument names and documentation link,
 in aligned columns.  ``--json`` prints a JSON list of catalog entries
-instead (see ``pyaudit.describe``).
+instead (see ``pyaudit.describe``).  ``--defaults`` lists the events that
+``pyaudit run`` reports when no ``-e`` says otherwise.
 
 A bad pattern is an error (exit status 2).  A pattern that matches no
 known event is reported on stderr as one line, and the command still
@@ -27,6 +29,9 @@ def add_arguments(parser):
              "'os.*,!os.listdir' (default: every event)")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON list of entries instead of text")
+    parser.add_argument("--defaults", action="store_true",
+                        help="the events 'pyaudit run' reports by default "
+                             "(its patterns are in 'pyaudit run --help')")
 
 
 ARGS_WIDTH = 40     # longer argument lists push that row's link right
@@ -54,6 +59,11 @@ def format_json(entries):
 
 def run(args, parser):
     items = []
+    if args.defaults:
+        if args.patterns:
+            parser.error("give PATTERNS or --defaults, not both")
+        from .._trace.defaults import DEFAULT_EVENTS
+        items = list(DEFAULT_EVENTS)
     try:
         for argument in args.patterns:
             items.extend(_patterns.split(argument))
@@ -61,8 +71,10 @@ def run(args, parser):
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
     warning = _catalog.UnknownEventWarning.__name__
-    for message in _catalog.unknown_pattern_messages(matcher.patterns):
-        print("%s: %s: %s" % (parser.prog, warning, message), file=sys.stderr)
+    if not args.defaults:   # they cover several versions of Python
+        for message in _catalog.unknown_pattern_messages(matcher.patterns):
+            print("%s: %s: %s" % (parser.prog, warning, message),
+                  file=sys.stderr)
     known = _catalog.known_events()
     entries = [known[name] for name in sorted(known)
                if matcher.matches(name)]
