@@ -3,20 +3,25 @@ program's way.
 
 Event lines never go through ``sys.stderr`` or file descriptor 2: the
 program may replace or close them (pytest's capture swaps fd 2 for a
-temporary file).  At start-up the output is duplicated onto a high file
-descriptor, marked close-on-exec:
+temporary file).  At start-up the output is duplicated
+onto a high file descriptor, marked close-on-exec:
 
-* the highest number below ``min(hard limit, HIGH_FD_CAP)`` on open files,
-  with the soft limit raised for the moment of the ``dup2`` when needed
-  (and put back), so that ``os.closerange(3, os.sysconf("SC_OPEN_MAX"))``,
-  the usual way to close "everything", stops below it;
+* when the hard limit on open files is above the soft one, one of the
+  ABOVE_SOFT_SLOTS numbers just above the soft limit (raised for the
+  moment of the ``dup2``, then put back; an open descriptor above the
+  limit stays valid), unless the soft limit is above ABOVE_SOFT_CAP: so
+  that
+  ``os.closerange(3, os.sysconf("SC_OPEN_MAX"))``, the usual way to close
+  "everything", stops below it;
+* otherwise the highest number below ``min(soft limit, HIGH_FD_CAP)``,
+  which the usual ``os.closerange(3, N)`` with a small N (256, 1024)
+  leaves alone, but closing up to the soft limit does not;
 * before each write, ``fstat`` checks that the descriptor is still the
   file pyaudit opened (same device and inode).  When the program closed
-  it (``os.closerange`` up to the hard limit, ``os.close`` of a number it
-  does not own) and the number now belongs to another file, pyaudit
-  notices and does not write there: an output with a path (``-o FILE``)
-  is opened again, and standard error is given up (events are counted as
-  lost, and the process says so on its own standard error at exit).
+  it and the number now belongs to another file, pyaudit notices and does
+  not write there: an output with a path (``-o FILE``) is opened again,
+  and standard error is given up (events are counted as lost, and the
+  process says so on its own standard error at exit).
 
 Nothing can stop the program from closing the descriptor between the
 check and the write of one line, in another thread, and opening a file
@@ -30,22 +35,22 @@ up to PIPE_BUF bytes (4096 on Linux) whole.
 
 import os
 
-HIGH_FD_CAP = 4096      # a higher descriptor makes every fork copy a larger
-                        # descriptor table; this one costs 32 KiB
+# A higher descriptor makes the kernel's descriptor table larger, and every
+# fork copies it: 8 bytes per number.
+HIGH_FD_CAP = 4096
+ABOVE_SOFT_CAP = 65536
+ABOVE_SOFT_SLOTS = 8        # pyaudit run holds at most 3 private descriptors
 OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
 
 def _limits():
-    """(soft, hard) limits on open files; the soft one twice when the
-    ``resource`` module is missing."""
+    """(resource module or None, soft limit, hard limit) on open files."""
     try:
         import resource
     except ImportError:
         soft = os.sysconf("SC_OPEN_MAX")
         return None, soft, soft
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY:
-        hard = HIGH_FD_CAP
     return resource, soft, hard
 
 
@@ -57,32 +62,46 @@ def _is_open(fd):
     return True
 
 
+def _free_below(top, floor):
+    """The highest free descriptor below ``top`` and above ``floor``, or
+    None."""
+    target = top - 1
+    while target > floor and _is_open(target):
+        target -= 1
+    return target if target > floor else None
+
+
 def move_high(fd):
-    """Duplicate ``fd`` onto a free high descriptor (close-on-exec), close
-    ``fd`` and return the new number."""
+    """Duplicate ``fd`` onto a free high descriptor (close-on-exec; see
+    above), close ``fd`` and return the new number (``fd`` itself if no
+    higher one is free)."""
     resource, soft, hard = _limits()
-    top = min(hard, HIGH_FD_CAP)
-    raised = False
-    if resource is not None and top > soft:
+    unlimited = getattr(resource, "RLIM_INFINITY", -1)
+    if (resource is not None and soft != unlimited and soft < ABOVE_SOFT_CAP
+            and (hard == unlimited or hard > soft)):
+        raised = soft + ABOVE_SOFT_SLOTS
+        if hard != unlimited:
+            raised = min(raised, hard)
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (top, hard))
-            raised = True
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
         except (OSError, ValueError):
-            top = soft
-    else:
-        top = min(top, soft)
-    try:
-        target = top - 1
-        while target > fd and _is_open(target):
-            target -= 1
-        if target <= fd:
-            return fd               # nothing higher is free: keep it
-        os.dup2(fd, target, inheritable=False)
-        os.close(fd)
-        return target
-    finally:
-        if raised:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+            pass
+        else:
+            try:
+                target = _free_below(raised, max(fd, soft - 1))
+                if target is not None:
+                    return _move(fd, target)
+            finally:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    top = HIGH_FD_CAP if soft == unlimited else min(soft, HIGH_FD_CAP)
+    target = _free_below(top, fd)
+    return fd if target is None else _move(fd, target)
+
+
+def _move(fd, target):
+    os.dup2(fd, target, inheritable=False)
+    os.close(fd)
+    return target
 
 
 def identity(fd):
