@@ -73,7 +73,7 @@ def json_safe(value, depth=0):
 
 # -- writing JSON ------------------------------------------------------------
 
-_ESCAPES = {code: "\\u%04x" % code for code in range(0x20)}
+_ESCAPES = {code: "\\u%04x" % code for code in list(range(0x20)) + [0x7f]}
 _ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n",
                  ord("\r"): "\\r", ord("\t"): "\\t", ord("\b"): "\\b",
                  ord("\f"): "\\f"})

@@ -141,14 +141,20 @@ class Program:
         getattr(self, "_run_" + self.kind)()
 
     def _run_command(self):
-        sys.audit("cpython.run_command", self.target)
-        source = self.target.encode("utf-8")
-        code = compile(source, "<string>", "exec", dont_inherit=True)
+        command = self.target + "\n"       # python adds the newline
+        sys.audit("cpython.run_command", command)
+        code = compile(command.encode("utf-8"), "<string>", "exec",
+                       dont_inherit=True)
         if REGISTERS_COMMAND_SOURCE:
             import linecache
             register = getattr(linecache, "_register_code", None)
             if register is not None:
-                register(code, self.target, "<string>")
+                # 3.13 keys the source by file name, later versions (which
+                # have _interactive_cache) by code object; python passes
+                # the key first.
+                key = (code if hasattr(linecache, "_interactive_cache")
+                       else "<string>")
+                register(key, command, "<string>")
         exec(code, self.main.__dict__)
 
     def _run_module(self):
