@@ -46,6 +46,9 @@ def finish(tracer, stderr):
              "pyaudit run: %d event lines were not written (%s)\n"
              % (lost, why))
     if config.summary and os.getpid() == config.top_pid:
+        # Reading and removing the records raises events of pyaudit's own:
+        # this process's reporting ends here.
+        tracer.stop()
         from . import summary
         try:
             events, processes = summary.read(config.summary)

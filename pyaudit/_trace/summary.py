@@ -53,6 +53,11 @@ def read(path):
     return events, processes
 
 
+def _plural(count, noun):
+    return "%d %s" % (count, noun if count == 1 else noun + (
+        "es" if noun.endswith("s") else "s"))
+
+
 def _table(header, rows, right):
     """Aligned columns; ``right`` says which are right-aligned."""
     widths = [max(len(str(cell)) for cell in column)
@@ -69,8 +74,8 @@ def _table(header, rows, right):
 def render(events, processes):
     """The summary as text."""
     total = sum(event.count for event in events.values())
-    out = ["pyaudit run --summary: %d events in %d processes" % (
-        total, len(processes)), ""]
+    out = ["pyaudit run --summary: %s in %s" % (
+        _plural(total, "event"), _plural(len(processes), "process")), ""]
     by_count = sorted(events.items(), key=lambda item: (-item[1].count,
                                                         item[0]))
     rows = [(event.count, len(event.pids), event.denied, name)

@@ -111,6 +111,12 @@ class Tracer:
         os.register_at_fork(after_in_child=self._after_fork)
         self._record_process()
 
+    def stop(self):
+        """Unsubscribe: no more events from this process."""
+        for subscription in self._subscriptions:
+            subscription.close()
+        self._subscriptions = []
+
     def lost(self):
         """Lines not written, and why (None when none were lost)."""
         for output in (self.output, self.summary):
@@ -173,8 +179,7 @@ class Tracer:
             process.main_thread = _thread.get_ident()
             self.format.after_fork()
             if not self.config.follow:
-                for subscription in self._subscriptions:
-                    subscription.close()
+                self.stop()
                 for output in (self.output, self.summary):
                     if output is not None:
                         output.close()
