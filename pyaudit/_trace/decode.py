@@ -122,13 +122,24 @@ DECODERS = {
 DECODED_EVENTS = frozenset(name for name, _ in DECODERS)
 
 
+_memo = {}
+MEMO_LIMIT = 1024       # programs use few distinct flags: remember them
+
+
 def describe(name, position, value):
     """The readable form of argument ``position`` of event ``name``, or
     None when there is none (not an int, nothing to decode)."""
     decoder = DECODERS.get((name, position))
     if decoder is None or type(value) is not int:
         return None
+    key = (name, position, value)
+    if key in _memo:
+        return _memo[key]
     try:
-        return decoder(value)
+        readable = decoder(value)
     except Exception:
         return None
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = readable
+    return readable

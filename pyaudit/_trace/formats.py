@@ -18,7 +18,7 @@ import os
 import time
 
 from . import decode
-from .values import json_safe, json_string, json_value, short_repr
+from .values import json_string, json_text, short_repr
 
 NAME_WIDTH = 24         # event names are padded to this in text lines
 
@@ -42,7 +42,7 @@ class Jsonl:
         process = self.process
         return ('{"event": %s, "args": %s, "time_ns": %d, "thread": %d, '
                 '"pid": %d, "ppid": %d, "caller": %s}\n' % (
-                    json_string(name), json_value(json_safe(args)), time_ns,
+                    json_string(name), json_text(args), time_ns,
                     thread_id, process.pid, process.ppid,
                     "null" if caller is None else json_string(caller)))
 

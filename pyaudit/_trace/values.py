@@ -92,6 +92,8 @@ def _escape_char(char):
 def json_string(text):
     """``text`` as a JSON string literal, ASCII only."""
     if text.isascii():
+        if text.isprintable() and '"' not in text and "\\" not in text:
+            return '"%s"' % text        # the common case: nothing to escape
         return '"%s"' % text.translate(_ESCAPES)
     return '"%s"' % "".join(map(_escape_char, text))
 
@@ -112,3 +114,23 @@ def json_value(value):
     if isinstance(value, float):
         return float.__repr__(value)
     return "[%s]" % ", ".join(map(json_value, value))
+
+
+def json_text(value, depth=0):
+    """``json_value(json_safe(value))``, faster for the common arguments
+    (str, int, None, bool, and lists and tuples of them)."""
+    kind = type(value)
+    if kind is str:
+        return json_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if (kind is tuple or kind is list) and depth < MAX_DEPTH:
+        items = [json_text(item, depth + 1) for item in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            items.append('"... %d more"' % (len(value) - MAX_ITEMS))
+        return "[%s]" % ", ".join(items)
+    return json_value(json_safe(value, depth))

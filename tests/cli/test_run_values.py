@@ -70,6 +70,24 @@ def test_json_writer_writes_what_json_dumps_writes(value):
     assert values.json_value(value) == json.dumps(value)
 
 
+# Event arguments: what json_safe turns into JSON, and what it does not.
+arguments = st.recursive(
+    json_safe_values | st.binary() | st.floats() | st.sets(st.integers())
+    | st.dictionaries(st.text(), st.integers()),
+    lambda children: st.lists(children, max_size=5)
+    | st.lists(children, max_size=5).map(tuple), max_leaves=30)
+
+
+@given(arguments)
+def test_json_text_is_json_safe_then_json(value):
+    assert values.json_text(value) == json.dumps(values.json_safe(value))
+
+
+def test_json_text_keeps_the_item_limit():
+    assert json.loads(values.json_text(tuple(range(150)))) == (
+        list(range(100)) + ["... 50 more"])
+
+
 @given(st.text())
 def test_json_strings_read_back_as_the_same_text(text):
     assert json.loads(values.json_string(text)) == text
