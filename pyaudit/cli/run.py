@@ -214,10 +214,21 @@ def warn_unknown_patterns(items, prog):
     them itself (and ``-e import`` shows it)."""
     if not items:
         return
-    pid = os.fork() if hasattr(os, "fork") else 0
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError):    # no fork here: look in process
+        _print_unknown_patterns(items, prog)
+        return
     if pid:
         os.waitpid(pid, 0)
         return
+    try:
+        _print_unknown_patterns(items, prog)
+    finally:
+        os._exit(0)
+
+
+def _print_unknown_patterns(items, prog):
     try:
         from .. import _catalog
         for message in _catalog.unknown_pattern_messages(items):
@@ -225,9 +236,6 @@ def warn_unknown_patterns(items, prog):
                 "utf-8", "backslashreplace"))
     except Exception:
         pass                # advisory: never stop the run
-    finally:
-        if hasattr(os, "fork"):
-            os._exit(0)
 
 
 def warn_if_children_cannot_be_followed(prog):

@@ -7,12 +7,13 @@ parent's events; ``--no-follow`` reports the first process alone."""
 
 import json
 import os
+import subprocess
 import sys
 
 import pytest
 
 from pyaudit import _autostart
-from support import jsonl, program, run_plain, run_pyaudit
+from support import child_env, jsonl, program, run_plain, run_pyaudit
 
 TREE = program("run_process_tree.py")
 
@@ -192,3 +193,22 @@ def test_a_child_that_cannot_reach_the_output_says_so(tmp_path, ename):
     (line,) = done.stderr.splitlines()
     assert line.startswith("pyaudit run: process ")
     assert " is not traced: " in line
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_pyaudit_run_says_when_children_cannot_be_followed(tmp_path, follow):
+    # python -S has no site module, so no start-up file is run
+    options = [] if follow else ["--no-follow"]
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", "pyaudit", "run", "-o", os.devnull]
+        + options + ["-c", "pass"], cwd=str(tmp_path), env=child_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=60)
+    assert done.returncode == 0
+    if follow:
+        assert done.stderr == (
+            "python -m pyaudit run: warning: child processes cannot be "
+            "followed: this Python runs without the site module; "
+            "--no-follow silences this\n")
+    else:
+        assert done.stderr == ""
