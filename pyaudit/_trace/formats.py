@@ -17,7 +17,6 @@ directory pyaudit started in when it lies under it.
 import os
 import time
 
-from . import decode
 from .values import json_string, json_text, short_repr
 
 NAME_WIDTH = 24         # event names are padded to this in text lines
@@ -52,6 +51,8 @@ class Jsonl:
 
 class Text:
     def __init__(self, process, colour=False, max_arg_len=0, cwd=None):
+        from . import decode        # only text lines need it
+        self._decode = decode
         self.process = process
         self.max_arg_len = max_arg_len
         self._cwd = (cwd or os.getcwd()).rstrip(os.sep) + os.sep
@@ -85,6 +86,7 @@ class Text:
         """The arguments, each shortened on its own, decoded where
         useful."""
         limit = self.max_arg_len
+        decode = self._decode
         decoded = name in decode.DECODED_EVENTS
         shown = []
         for position, arg in enumerate(args):
