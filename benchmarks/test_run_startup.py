@@ -16,6 +16,7 @@ pytest-benchmark as well (never asserting a time).
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -27,27 +28,27 @@ PYTHON = sys.executable
 SCRIPT = os.path.join(os.path.dirname(PYTHON), "pyaudit")
 
 
-def commands(empty_module_dir):
-    found = [
-        ("python -c pass", [PYTHON, "-c", "pass"]),
-        ("python -m <empty module>", [PYTHON, "-m", "empty_module"]),
-        ("python -m pyaudit run -c pass",
-         [PYTHON, "-m", "pyaudit", "run", "-c", "pass"]),
-    ]
-    if os.path.exists(SCRIPT):
-        found.append(("pyaudit run -c pass", [SCRIPT, "run", "-c", "pass"]))
-    return found
-
-
-def environment(empty_module_dir):
-    """Bytecode caches written and used (the benchmark warms them up), the
-    empty module importable."""
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("PYTHONDONTWRITEBYTECODE", "PYAUDIT_RUN")}
-    env["PYTHONPATH"] = os.pathsep.join(
-        [empty_module_dir] + [p for p in env.get("PYTHONPATH", "").split(
-            os.pathsep) if p])
-    return env
+@contextlib.contextmanager
+def prepared():
+    """(the commands, the environment to run them in): bytecode caches
+    written and used (runs warm them up), an empty module importable."""
+    with tempfile.TemporaryDirectory() as directory:
+        open(os.path.join(directory, "empty_module.py"), "w").close()
+        env = {name: value for name, value in os.environ.items()
+               if name not in ("PYTHONDONTWRITEBYTECODE", "PYAUDIT_RUN")}
+        env["PYTHONPATH"] = os.pathsep.join(
+            [directory] + [p for p in env.get("PYTHONPATH", "").split(
+                os.pathsep) if p])
+        table = [
+            ("python -c pass", [PYTHON, "-c", "pass"]),
+            ("python -m <empty module>", [PYTHON, "-m", "empty_module"]),
+            ("python -m pyaudit run -c pass",
+             [PYTHON, "-m", "pyaudit", "run", "-c", "pass"]),
+        ]
+        if os.path.exists(SCRIPT):
+            table.append(("pyaudit run -c pass",
+                          [SCRIPT, "run", "-c", "pass"]))
+        yield table, env
 
 
 def run_once(argv, env):
@@ -58,10 +59,7 @@ def run_once(argv, env):
 
 
 def measure(rounds, runs):
-    with tempfile.TemporaryDirectory() as directory:
-        open(os.path.join(directory, "empty_module.py"), "w").close()
-        env = environment(directory)
-        table = commands(directory)
+    with prepared() as (table, env):
         for _, argv in table:           # warm caches: files, bytecode
             for _ in range(3):
                 run_once(argv, env)
@@ -90,12 +88,9 @@ def main(argv=None):
 
 def _benchmark_command(benchmark, index):
     import pytest
-    with tempfile.TemporaryDirectory() as directory:
-        open(os.path.join(directory, "empty_module.py"), "w").close()
-        table = commands(directory)
+    with prepared() as (table, env):
         if index >= len(table):
             pytest.skip("no pyaudit script beside this python")
-        env = environment(directory)
         argv = table[index][1]
         run_once(argv, env)
         benchmark.pedantic(run_once, args=(argv, env), rounds=5,

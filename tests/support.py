@@ -9,6 +9,8 @@ a crash) runs in a child via ``run_python``.
 import importlib.util
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import textwrap
@@ -101,3 +103,34 @@ def jsonl(text):
 def program(name):
     """The path of a child program in tests/programs/."""
     return os.path.join(PROGRAMS, name)
+
+
+def run_on_tty(args, cwd, env):
+    """Run the command with stderr on a pseudo-terminal; return what it
+    wrote there."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pyaudit", "run"] + args, cwd=str(cwd),
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=slave)
+        os.close(slave)
+        slave = None
+        output = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:                 # EIO: the child side closed
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert proc.wait(timeout=60) == 0
+        return output
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)

@@ -14,17 +14,14 @@ python's.  Other files in this directory cover the output descriptor
 
 import json
 import os
-import pty
 import re
-import select
 import signal
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from support import ROOT, child_env, jsonl, run_plain, run_pyaudit
+from support import ROOT, child_env, jsonl, run_on_tty, run_plain, run_pyaudit
 from pyaudit._trace import values
 
 # Prints what python gave the code it runs as __main__.
@@ -324,37 +321,6 @@ def test_text_format_lines(tmp_path, ename):
     # sys.audit is the thread's target: its caller is threading's run()
     assert os.path.basename(callers[1]).startswith("threading.py:")
     assert callers[1].endswith(" in run")
-
-
-def run_on_tty(args, cwd, env):
-    """Run the command with stderr on a pseudo-terminal; return what it
-    wrote there."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pyaudit", "run"] + args, cwd=str(cwd),
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=slave)
-        os.close(slave)
-        slave = None
-        output = b""
-        while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:                 # EIO: the child side closed
-                break
-            if not chunk:
-                break
-            output += chunk
-        assert proc.wait(timeout=60) == 0
-        return output
-    finally:
-        os.close(master)
-        if slave is not None:
-            os.close(slave)
 
 
 @pytest.mark.parametrize("no_color", [None, "1"])

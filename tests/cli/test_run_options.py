@@ -2,14 +2,16 @@
 default set), ``--format`` and its default, ``--max-arg-len``, warnings
 about patterns naming no event, and ``pyaudit events --defaults``."""
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
+import pyaudit
 from pyaudit._trace.defaults import DEFAULT_EVENTS
-from support import child_env, jsonl, run_pyaudit
+from support import child_env, jsonl, run_on_tty, run_pyaudit
 
 RAISE = """\
 import os, sys
@@ -82,29 +84,11 @@ def test_patterns_naming_no_event_are_reported_once_each(tmp_path):
 
 def test_text_is_the_default_on_a_terminal_and_jsonl_otherwise(tmp_path,
                                                                 ename):
-    import pty
     code = "import sys; sys.audit(%r, 7)" % (ename + ".x")
     piped = run_pyaudit(["-e", ename + ".*", "-c", code], cwd=tmp_path)
     assert [e["args"] for e in jsonl(piped.stderr)] == [[7]]
-    master, slave = pty.openpty()
-    env = child_env(extra={"NO_COLOR": "1"})
-    with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pyaudit", "run", "-e", ename + ".*", "-c",
-             code], cwd=str(tmp_path), env=env, stdin=null, stdout=null,
-            stderr=slave)
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(master)
-    assert proc.wait(timeout=60) == 0
+    output = run_on_tty(["-e", ename + ".*", "-c", code], tmp_path,
+                        child_env(extra={"NO_COLOR": "1"}))
     (line,) = event_lines(output.decode())
     assert not line.startswith("{")
     assert line.split()[2:5] == ["main", ename + ".x", "7"]
@@ -137,14 +121,16 @@ def test_max_arg_len_cuts_each_argument_on_its_own(tmp_path, ename, limit,
         assert "...(1000 bytes)" in shown
 
 
+def pyaudit_events(args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "pyaudit", "events"] + args, cwd=str(cwd),
+        env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=60)
+
+
 def test_events_defaults_lists_the_default_events(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit", "events", "--defaults", "--json"],
-        cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    done = pyaudit_events(["--defaults", "--json"], tmp_path)
     assert done.returncode == 0 and done.stderr == ""
-    import json
-    import pyaudit
     names = [entry["name"] for entry in json.loads(done.stdout)]
     selection = pyaudit.Filter(DEFAULT_EVENTS)
     assert names and all(selection.matches(name) for name in names)
@@ -154,9 +140,6 @@ def test_events_defaults_lists_the_default_events(tmp_path):
 
 
 def test_events_defaults_refuses_patterns_too(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit", "events", "--defaults", "open"],
-        cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    done = pyaudit_events(["--defaults", "open"], tmp_path)
     assert done.returncode == 2
     assert "PATTERNS or --defaults" in done.stderr
