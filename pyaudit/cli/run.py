@@ -342,7 +342,9 @@ def setup(options, prog):
     check_target(options)
     check_per_process(options)
     warn_unknown_patterns(given, prog)
-    stderr_fd = private_stderr()
+    # pyaudit's own standard error: for the lines, or the summary table
+    needed = options.output is None or options.summary
+    stderr_fd = private_stderr() if needed else -1
     encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
     stderr = outputs.Output(stderr_fd, encoding) if stderr_fd >= 0 else None
     lines = open_lines(options, stderr)
