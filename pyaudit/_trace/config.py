@@ -31,18 +31,17 @@ class Config:
     summary       path of the --summary records, "" without --summary
     top_pid       pid of the ``pyaudit run`` process
     follow        trace child processes (False: only ``pyaudit run``'s)
-    callers       report the caller of each event
     encoding      of text written to a terminal or pipe
     """
 
     __slots__ = ("events", "writes_only", "format", "colour", "max_arg_len",
                  "lines", "output", "per_process", "stderr_path", "stderr_id",
-                 "summary", "top_pid", "follow", "callers", "encoding")
+                 "summary", "top_pid", "follow", "encoding")
 
     def __init__(self, events, writes_only=False, format="jsonl",
                  colour=False, max_arg_len=0, lines=True, output="",
                  per_process=False, stderr_path="", stderr_id="", summary="",
-                 top_pid=0, follow=True, callers=True, encoding="utf-8"):
+                 top_pid=0, follow=True, encoding="utf-8"):
         self.events = tuple(events)
         self.writes_only = writes_only
         self.format = format
@@ -56,7 +55,6 @@ class Config:
         self.summary = summary
         self.top_pid = top_pid
         self.follow = follow
-        self.callers = callers
         self.encoding = encoding
 
     def __eq__(self, other):
@@ -69,8 +67,7 @@ class Config:
             "%s=%r" % (name, getattr(self, name)) for name in self.__slots__)
 
 
-_BOOLS = ("writes_only", "colour", "lines", "per_process", "follow",
-          "callers")
+_BOOLS = ("writes_only", "colour", "lines", "per_process", "follow")
 _INTS = ("max_arg_len", "top_pid")
 
 

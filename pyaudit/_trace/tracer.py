@@ -54,10 +54,6 @@ def caller_finder(stop_frame=None, package_dir=PACKAGE_DIR):
     return find_caller
 
 
-def _no_caller():
-    return None
-
-
 def read_command():
     """This process's command line (Linux), else ``sys.argv``."""
     try:
@@ -126,8 +122,7 @@ class Tracer:
 
     def _callback(self):
         writes_only = self.config.writes_only
-        find_caller = (caller_finder(self._stop_frame) if self.config.callers
-                       else _no_caller)
+        find_caller = caller_finder(self._stop_frame)
         line = self.format
         output = self.output
         summary = self.summary

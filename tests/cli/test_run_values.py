@@ -199,7 +199,7 @@ text_values = st.text(st.characters(blacklist_categories=("Cs",),
        events=st.lists(st.text(st.characters(
            blacklist_categories=("Cs",), blacklist_characters="\0,"),
            min_size=1), min_size=1),
-       flags=st.lists(st.booleans(), min_size=6, max_size=6),
+       flags=st.lists(st.booleans(), min_size=5, max_size=5),
        numbers=st.lists(st.integers(0, 2 ** 31), min_size=2, max_size=2))
 def test_config_survives_the_environment_variable(output, summary, events,
                                                   flags, numbers):
@@ -208,7 +208,7 @@ def test_config_survives_the_environment_variable(output, summary, events,
         max_arg_len=numbers[0], lines=flags[2], output=output,
         per_process=flags[3], stderr_path="/proc/1/fd/4095",
         stderr_id="2049:77", summary=summary, top_pid=numbers[1],
-        follow=flags[4], callers=flags[5], encoding="utf-8")
+        follow=flags[4], encoding="utf-8")
     text = configs.encode(config)
     assert "\0" not in text
     assert configs.decode(text) == config
