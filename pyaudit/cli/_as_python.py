@@ -28,6 +28,8 @@ ABSOLUTE_RUN_FILENAME = sys.version_info >= (3, 9)
 # From 3.13 ``python -c`` registers its code with linecache, so that
 # tracebacks show its lines.
 REGISTERS_COMMAND_SOURCE = sys.version_info >= (3, 13)
+# Until 3.14 python sets __cached__ (None) in the __main__ of a script.
+SETS_MAIN_CACHED = sys.version_info < (3, 15)
 
 
 def run_filename(path):
@@ -174,7 +176,8 @@ class Program:
         sys.audit("open", self.filename, "rb", 0)
         namespace = self.main.__dict__
         namespace["__file__"] = self.filename
-        namespace["__cached__"] = None
+        if SETS_MAIN_CACHED:
+            namespace["__cached__"] = None
         loader = (_external.SourcelessFileLoader if self.pyc
                   else _external.SourceFileLoader)
         namespace["__loader__"] = loader("__main__", self.filename)

@@ -35,7 +35,9 @@ def plugin_distribution(directory):
         "[pytest11]\npyaudit_rewrite_probe = pyaudit_rewrite_probe\n")
     (info / "RECORD").write_text(RECORD)
     (directory / "pyaudit_rewrite_probe.py").write_text("")
-    return {"PYTHONPATH": os.pathsep.join([ROOT, str(directory)])}
+    return {"PYTHONPATH": os.pathsep.join(
+        [ROOT, str(directory)] + os.environ.get("PYTHONPATH", "").split(
+            os.pathsep))}
 
 
 def test_pytest_does_not_warn_that_pyaudit_was_imported_first(tmp_path):
