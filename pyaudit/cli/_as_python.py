@@ -87,8 +87,9 @@ def fresh_main():
 class Program:
     """A program prepared to run as python would run it.
 
-    kind is "command" (-c), "module" (-m), "file" (a script or .pyc) or
-    "importer" (a directory or zip file with __main__.py).
+    kind is "command" (-c), "module" (-m) or "script", which becomes
+    "file" (a script or .pyc) or "importer" (a directory or zip file with
+    __main__.py).
     """
 
     def __init__(self, kind, target, args):

@@ -16,6 +16,7 @@ import os
 import stat
 import sys
 
+from .._errors import InstallError
 from .._trace import config as configs, output as outputs, session
 from .._trace.defaults import (DEFAULT_EVENTS, DEFAULT_GROUPS,  # noqa: F401
                                opens_for_writing)
@@ -339,7 +340,6 @@ def setup(options, prog):
     """Everything before the program starts; returns (config, lines,
     summary, stderr Output, stderr fd)."""
     items, given, writes_only = selection(options.events)
-    check_target(options)
     check_per_process(options)
     warn_unknown_patterns(given, prog)
     # pyaudit's own standard error: for the lines, or the summary table
@@ -376,13 +376,13 @@ def main(argv, prog):
         if options.help:
             sys.stdout.write(help_text(prog))
             return 0
+        check_target(options)
+        from ._as_python import Program, hide_frames_above
+        program = Program(options.kind, options.target, options.args)
         config, lines, summary, stderr, stderr_fd = setup(options, prog)
         if options.follow:
             os.environ[configs.VARIABLE] = configs.encode(config)
             warn_if_children_cannot_be_followed(prog)
-        from ._as_python import Program, hide_frames_above
-        program = Program("file" if options.kind == "script"
-                          else options.kind, options.target, options.args)
     except UsageError as exc:
         sys.stderr.write("%s: error: %s (see --help)\n" % (prog, exc))
         return 2
@@ -394,7 +394,7 @@ def main(argv, prog):
                     read_command() if summary else None)
     try:
         tracer.start()
-    except Exception as exc:        # pyaudit.InstallError: refused
+    except InstallError as exc:     # an audit hook refused pyaudit's
         sys.stderr.write("%s: error: %s\n" % (prog, exc))
         return 2
     session.adopt(tracer, stderr)
