@@ -125,6 +125,7 @@ class Output:
         self.lost = 0
         self.broken = None          # why writing stopped, or None
         self.on_loss = None         # called once, at the first lost line
+        self._pending = None        # see switch_to
         self._stat = os.fstat(fd)
 
     @classmethod
@@ -165,6 +166,8 @@ class Output:
     def write(self, text):
         """Write ``text`` (whole lines) with one ``os.write``; never
         raises."""
+        if self._pending is not None:
+            self._open_pending()
         if self.fd < 0 or not self._still_ours() and not self._reopen():
             self._lose()
             return
@@ -184,16 +187,22 @@ class Output:
         if self.lost == 1 and self.on_loss is not None:
             self.on_loss()
 
-    def replace(self, fd, path=None):
-        """Write to ``fd`` from now on (after a fork, the child's own
-        file); the old descriptor is closed."""
-        old = self.fd
+    def switch_to(self, path):
+        """Write to ``path`` from now on (a forked child's own file): the
+        inherited descriptor is closed now, the file is opened at the next
+        write, inside the watch callback, so that its ``open`` event is
+        not reported as the program's."""
+        self.close()
+        self._pending = path
+
+    def _open_pending(self):
+        path, self._pending = self._pending, None
+        try:
+            fd = move_high(os.open(path, OPEN_FLAGS | os.O_CREAT, 0o666))
+        except OSError as exc:
+            self.broken = "cannot open %s: %s" % (path, exc.strerror or exc)
+            return
         self.fd, self.path, self._stat = fd, path, os.fstat(fd)
-        if old >= 0 and old != fd:
-            try:
-                os.close(old)
-            except OSError:
-                pass
 
     def close(self):
         if self.fd >= 0:

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from . import formats, output as outputs
+from . import formats
 from .defaults import opens_for_writing
 from .values import json_string, json_value
 
@@ -180,16 +180,8 @@ class Tracer:
                         output.close()
                 return
             if self.config.per_process and self.output is not None:
-                path = per_process_path(self.config.output, process.pid)
-                try:
-                    fd = outputs.move_high(os.open(
-                        path, outputs.OPEN_FLAGS | os.O_CREAT, 0o666))
-                except OSError as exc:
-                    self.output.close()
-                    self.output.broken = "cannot open %s: %s" % (
-                        path, exc.strerror or exc)
-                else:
-                    self.output.replace(fd, path)
+                self.output.switch_to(per_process_path(self.config.output,
+                                                       process.pid))
             self._record_process()
         except Exception:
             pass

@@ -155,6 +155,23 @@ def test_per_process_files(tmp_path, ename):
     assert sorted(seen.values()) == [["leaf"], ["parent"]]
 
 
+def test_per_process_files_of_forked_children(tmp_path, ename):
+    out = tmp_path / "trace"
+    done = run_pyaudit(["-e", ename + ",open", "-o", out, "--per-process",
+                        TREE, ename, "os.fork"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    files = {int(path.name.split(".")[1]): jsonl(path.read_text())
+             for path in tmp_path.glob("trace.*")}
+    assert len(files) == 2
+    roles = sorted(event["args"][0] for events in files.values()
+                   for event in events if event["event"] == ename)
+    assert roles == ["os.fork", "parent"]
+    # the child's file was opened by pyaudit, which reports no such open
+    assert not [event for events in files.values() for event in events
+                if event["event"] == "open"
+                and str(event["args"][0]).startswith(str(out))]
+
+
 def test_per_process_refuses_files_of_an_earlier_run(tmp_path, ename):
     (tmp_path / "trace.123").write_text("old\n")
     done = run_pyaudit(["-o", tmp_path / "trace", "--per-process", "-c",
