@@ -4,6 +4,15 @@ One native audit hook decides in C, with a compiled hash set, whether an
 event matters before any Python runs; matching events are delivered to
 callbacks (``watch``), recorded (``record``), counted (``count``) or refused
 (``deny``).  See README.md for the pattern syntax and the guarantees.
+
+PYTEST_DONT_REWRITE: pytest marks every top-level package of a
+distribution that declares a pytest plugin for assertion rewriting, so
+this whole package, because of ``pyaudit.pytest_plugin``.  pyaudit is
+often imported before pytest starts (``pyaudit run -m pytest``, start-up
+hooks, embedding hosts), and pytest would then warn that it cannot
+rewrite it, which a suite running with ``-W error`` turns into an
+abort.  This package has no assertions to rewrite; the marker in this
+docstring tells pytest so.
 """
 
 import os

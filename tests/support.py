@@ -7,7 +7,10 @@ a crash) runs in a child via ``run_python``.
 """
 
 import importlib.util
+import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import textwrap
@@ -69,3 +72,65 @@ def build_counting_sink(directory):
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module
+
+
+def run_pyaudit(args, cwd, backend=None, env=None, timeout=120, **kwargs):
+    """``python -m pyaudit run ARGS`` in ``cwd`` -> CompletedProcess
+    (text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pyaudit", "run"] + [str(a) for a in args],
+        cwd=str(cwd), env=child_env(backend, env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
+        **kwargs)
+
+
+def run_plain(args, cwd, env=None, timeout=120, **kwargs):
+    """``python ARGS``: what ``run_pyaudit`` is compared with."""
+    return subprocess.run(
+        [sys.executable] + [str(a) for a in args], cwd=str(cwd),
+        env=child_env(extra=env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
+        **kwargs)
+
+
+def jsonl(text):
+    """Every line of ``text`` that is a JSON object (so warnings and the
+    program's own output are skipped), parsed."""
+    return [json.loads(line) for line in text.splitlines()
+            if line.startswith("{")]
+
+
+def program(name):
+    """The path of a child program in tests/programs/."""
+    return os.path.join(PROGRAMS, name)
+
+
+def run_on_tty(args, cwd, env):
+    """Run the command with stderr on a pseudo-terminal; return what it
+    wrote there."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pyaudit", "run"] + args, cwd=str(cwd),
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=slave)
+        os.close(slave)
+        slave = None
+        output = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:                 # EIO: the child side closed
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert proc.wait(timeout=60) == 0
+        return output
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)
