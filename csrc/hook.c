@@ -332,66 +332,167 @@ dispatch(const pyaudit_targets *targets, delivery *d)
     return result;
 }
 
-/* Everything after the two-byte rejection; out of line, so that the
- * rejection needs no stack frame.  reader is the caller's reader section
- * (parallel mode) or NULL. */
+/* Leave the reader section this hook call entered (sync.h): the slot is
+ * this thread's, read again rather than passed down. */
+static inline void
+leave_reader_section(void)
+{
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_end(pyaudit_my_reader);
+    }
+}
+
+/* count_hit with several interpreters: each subscription's audience. */
 static PYAUDIT_NOINLINE int
-lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args,
-                   pyaudit_reader *reader)
+count_hit_by_audience(const pyaudit_targets *targets)
+{
+    const pyaudit_target *target = targets->targets;
+    const pyaudit_target *end = target + targets->count;
+    delivery d;
+    d.interp = NULL;
+    do {
+        if (pyaudit_sub_active(target->sub)
+            && audience_ok(target->sub, &d)) {
+            pyaudit_counts_bump(target->count_cell);
+        }
+    } while (++target < end);
+    leave_reader_section();
+    return 0;
+}
+
+/* A hit on a list of plain counts of a known name: add one to the cells
+ * the table points at.  With one interpreter, every subscription is its
+ * own. */
+static PYAUDIT_NOINLINE int
+count_hit(const pyaudit_targets *targets)
+{
+    if (PYAUDIT_UNLIKELY(pyaudit_core_sole_interpreter() == NULL)) {
+        return count_hit_by_audience(targets);
+    }
+    const pyaudit_target *target = targets->targets;
+    const pyaudit_target *end = target + targets->count;
+    do {
+        if (pyaudit_sub_active(target->sub)) {
+            pyaudit_counts_bump(target->count_cell);
+        }
+    } while (++target < end);
+    leave_reader_section();
+    return 0;
+}
+
+/* Where a hit's name length and hash come from: a name of at most 7 bytes
+ * passes its first block, from which the hash is made only if a kind
+ * needs it. */
+#define SHORT_NAME ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* Any other hit: deliver to targets.  Out of line, so that the lookups
+ * before it need few registers.  len is the name's length, with
+ * SHORT_NAME set when hash_or_block is its first block rather than its
+ * hash. */
+static PYAUDIT_NOINLINE int
+deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
+            const char *event, PyObject *args, uint64_t hash_or_block,
+            size_t len)
 {
     delivery d;
-    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
-                                                          &d.hash, &d.len);
-    int result = 0;
-    if (PYAUDIT_LIKELY(targets == NULL)) {
-        goto done;
-    }
     d.event = event;
+    d.len = len & ~SHORT_NAME;
+    d.hash = !(len & SHORT_NAME) ? (uint32_t)hash_or_block
+             : pyaudit_hash_finish(
+                 d.len ? pyaudit_hash_mix(pyaudit_hash_seed, hash_or_block)
+                       : pyaudit_hash_seed, d.len);
     d.args = args;
     d.interp = NULL;
     d.name = NULL;
     d.time_ns = -1;
     d.dropping_hooks = 0;
-    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
-        /* Counting a known name adds to a cell the table points at. */
-        const pyaudit_target *target = targets->targets;
-        const pyaudit_target *end = target + targets->count;
-        do {
-            if (pyaudit_sub_active(target->sub)
-                && audience_ok(target->sub, &d)) {
-                pyaudit_counts_bump(target->count_cell);
-            }
-        } while (++target < end);
-        goto done;
-    }
+    int result;
     if (targets->flags & PYAUDIT_TARGETS_NO_PYTHON) {
         /* Counting and recording run no Python code and never wait, so
          * they need no table reference.  Only a failure (MemoryError) can
          * run Python code, after which dispatch touches nothing of the
          * table. */
         result = dispatch(targets, &d);
-        goto done;
+        leave_reader_section();
+        return result;
     }
     /* Python code may run, subscribe or close, and replace the table:
      * hold it, outside the reader section. */
     pyaudit_table_incref(table);
-    if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_end(reader);
-    }
+    leave_reader_section();
     result = dispatch(targets, &d);
     if (d.dropping_hooks) {
         pyaudit_core_hooks_dropped();
     }
     pyaudit_table_decref(table);
     return result;
-
-done:
-    if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_end(reader);
-    }
-    return result;
 }
 
+/* A name of 8 bytes or more (or any name, on a big-endian machine). */
+static PYAUDIT_NOINLINE int
+lookup_long_and_deliver(pyaudit_table *table, const char *event,
+                        PyObject *args)
+{
+    uint32_t hash;
+    size_t len;
+    const pyaudit_targets *targets = pyaudit_table_lookup_long(
+        table, event, &hash, &len);
+    if (PYAUDIT_LIKELY(targets == NULL)) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return deliver_hit(table, targets, event, args, hash, len);
+}
+
+/* The targets found for a name of at most 7 bytes: deliver them. */
+static inline int
+deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
+              const char *event, PyObject *args, uint64_t block,
+              size_t len)
+{
+    if (targets == NULL) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return deliver_hit(table, targets, event, args, block, len | SHORT_NAME);
+}
+
+/* A name of at most 7 bytes with a '.' where a prefix key ends: its
+ * longest prefix key, unless it is an exact key. */
+static PYAUDIT_NOINLINE int
+short_name_with_prefixes(pyaudit_table *table, const char *event,
+                         PyObject *args, uint64_t block, uint64_t dots,
+                         size_t len)
+{
+    const pyaudit_block_slot *slot = pyaudit_block_find(&table->short_exact,
+                                                        block);
+    const pyaudit_targets *targets = slot != NULL ? slot->targets
+        : pyaudit_table_short_prefix(table, block, dots,
+                                     table->default_targets);
+    return deliver_short(table, targets, event, args, block, len);
+}
+
+/* A name of 8 bytes or more whose first block the Bloom filter does not
+ * know but which has a '.' where a short prefix key ends. */
+static PYAUDIT_NOINLINE int
+long_name_with_prefixes(pyaudit_table *table, const char *event,
+                        PyObject *args, uint64_t block, uint64_t dots)
+{
+    if (pyaudit_table_short_prefix(table, block, dots, NULL) == NULL) {
+        leave_reader_section();
+        return 0;
+    }
+    return lookup_long_and_deliver(table, event, args);
+}
+
+/* Every call below is a tail call, so that no path needs a stack frame
+ * until it has found a hit. */
 int
 pyaudit_hook(const char *event, PyObject *args, void *userdata)
 {
@@ -399,16 +500,66 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     /* Where hook calls may overlap, mark this thread as reading (sync.h);
      * elsewhere every hook call and every writer hold the one GIL, and the
      * table cannot go while this call runs no Python code. */
-    pyaudit_reader *reader = PYAUDIT_READERS_MARK ? pyaudit_read_begin()
-                                                  : NULL;
-    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
-    if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
-        if (PYAUDIT_READERS_MARK) {
-            pyaudit_read_end(reader);
-        }
-        return 0;
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_begin();
     }
-    return lookup_and_deliver(table, event, args, reader);
+    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
+    if (!PYAUDIT_LITTLE_ENDIAN) {
+        if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
+            goto miss;
+        }
+        return lookup_long_and_deliver(table, event, args);
+    }
+    /* The name's first 8 bytes: two of them reject most misses; they
+     * decide a name of up to 7 bytes, and filter the others. */
+    uint64_t block = pyaudit_load_block(event);
+    if (PYAUDIT_LIKELY(pyaudit_table_rejects_block(table, block))) {
+        goto miss;
+    }
+    uint64_t zeros = pyaudit_zero_bytes(block);
+    uint64_t dots = table->prefix_dots[0];
+    if (zeros != 0) {
+        block = pyaudit_before_end(block, zeros);
+        size_t len = PYAUDIT_CTZ64(zeros) >> 3;
+        if (dots != 0) {
+            dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+            if (PYAUDIT_UNLIKELY(dots != 0)) {
+                return short_name_with_prefixes(table, event, args, block,
+                                                dots, len);
+            }
+        }
+        if (table->fast_reject) {
+            /* No default: a miss unless an exact key, which the Bloom
+             * filter (cheaper than the map) may know. */
+            unsigned bit = pyaudit_bloom_bit(block);
+            if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
+                goto miss;
+            }
+        }
+        const pyaudit_block_slot *slot = block == 0 ? NULL
+            : pyaudit_block_find(&table->short_exact, block);
+        return deliver_short(table, slot != NULL ? slot->targets
+                                                 : table->default_targets,
+                             event, args, block, len);
+    }
+    if (table->fast_reject) {
+        unsigned bit = pyaudit_bloom_bit(block);
+        if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
+            if (dots != 0) {
+                dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+                if (dots != 0) {
+                    return long_name_with_prefixes(table, event, args,
+                                                   block, dots);
+                }
+            }
+            goto miss;
+        }
+    }
+    return lookup_long_and_deliver(table, event, args);
+
+miss:
+    leave_reader_section();
+    return 0;
 }
 
 /* A process forked inside a watch callback: the child's only thread is

@@ -182,6 +182,32 @@ put_back(pyaudit_ring *ring, pyaudit_chunk *chunk, size_t count)
     pyaudit_spin_unlock(&ring->lock);
 }
 
+/* Whether the collector must follow obj: a GC object it tracks. */
+static inline int
+may_hold_cycles(PyObject *obj)
+{
+    return PyObject_IS_GC(obj) && PYAUDIT_GC_IS_TRACKED(obj);
+}
+
+/* Untrack a tuple whose items can hold no cycle (CPython's own collector
+ * does the same when it meets one); returns whether it is untracked now.
+ * Recorded events are drained by the thousand, and tracked ones make the
+ * collector walk them and their args again and again. */
+static int
+untrack_plain_tuple(PyObject *tuple)
+{
+    if (!PYAUDIT_GC_IS_TRACKED(tuple)) {
+        return 1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        if (may_hold_cycles(PyTuple_GET_ITEM(tuple, i))) {
+            return 0;
+        }
+    }
+    PyObject_GC_UnTrack(tuple);
+    return 1;
+}
+
 /* One event_type instance for a record, taking over its references. */
 static PyObject *
 make_event(PyObject *event_type, pyaudit_record *record,
@@ -224,6 +250,16 @@ make_event(PyObject *event_type, pyaudit_record *record,
     PyTuple_SET_ITEM(event, 3, Py_NewRef(thread_id));
     PyTuple_SET_ITEM(event, 4, interp_id);
     PyTuple_SET_ITEM(event, 5, stack);
+    int plain = untrack_plain_tuple(args);
+    if (stack != Py_None) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(stack); i++) {
+            untrack_plain_tuple(PyTuple_GET_ITEM(stack, i));
+        }
+        plain &= untrack_plain_tuple(stack);
+    }
+    if (plain) {
+        PyObject_GC_UnTrack(event);     /* holds nothing a cycle needs */
+    }
     return event;
 }
 
