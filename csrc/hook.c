@@ -22,7 +22,10 @@ static PYAUDIT_FAST_THREAD_LOCAL int in_watch_callback;
 typedef struct {
     const char *event;
     size_t len;
-    uint32_t hash;
+    uint32_t hash;              /* unless hash_pending */
+    int hash_pending;           /* hash is made from block on first need */
+    uint64_t block;             /* a name of up to 7 bytes: its block;
+                                   otherwise 0 */
     PyObject *args;             /* borrowed */
     PyInterpreterState *interp; /* the event's interpreter; NULL until
                                    asked for */
@@ -33,6 +36,18 @@ typedef struct {
     int dropping_hooks;         /* the event is CPython dropping every
                                    hook (core.h) */
 } delivery;
+
+static inline uint32_t
+event_hash(delivery *d)
+{
+    if (d->hash_pending) {
+        d->hash = pyaudit_hash_finish(
+            d->len ? pyaudit_hash_mix(pyaudit_hash_seed, d->block)
+                   : pyaudit_hash_seed, d->len);
+        d->hash_pending = 0;
+    }
+    return d->hash;
+}
 
 static inline PyInterpreterState *
 event_interp(delivery *d)
@@ -124,7 +139,7 @@ deliver_count(const pyaudit_target *target, delivery *d)
     uint64_t *cell = target->count_cell;
     if (cell == NULL) {
         cell = pyaudit_counts_cell(target->sub->counts, d->event, d->len,
-                                   d->hash);
+                                   event_hash(d));
         if (cell == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -132,6 +147,25 @@ deliver_count(const pyaudit_target *target, delivery *d)
     }
     pyaudit_counts_bump(cell);
     return 0;
+}
+
+/* The event-name str of the event's interpreter, whose home is home. */
+static inline PyObject *
+event_name(delivery *d, pyaudit_home *home)
+{
+    if (d->name == NULL) {
+        d->name = d->block != 0
+            ? pyaudit_names_find_short(&home->names, d->block) : NULL;
+        if (d->name == NULL) {
+            d->name = d->block != 0
+                ? pyaudit_names_get_short_slow(&home->names, d->block,
+                                               d->event, d->len,
+                                               event_hash(d))
+                : pyaudit_names_get(&home->names, d->event, d->len,
+                                    event_hash(d));
+        }
+    }
+    return d->name;
 }
 
 static int
@@ -143,13 +177,9 @@ deliver_record(const pyaudit_target *target, delivery *d)
     int nframes = ring->depth ? pyaudit_frames_take(frames, ring->depth) : 0;
     stamp(d);
     if (sub->home->interp == event_interp(d)) {
-        if (d->name == NULL) {
-            d->name = pyaudit_names_get(&sub->home->names, d->event, d->len,
-                                        d->hash);
-            if (d->name == NULL) {
-                pyaudit_frames_release(frames, nframes);
-                return -1;
-            }
+        if (event_name(d, sub->home) == NULL) {
+            pyaudit_frames_release(frames, nframes);
+            return -1;
         }
         pyaudit_ring_push(ring, d->name, d->args, NULL, frames, nframes,
                           d->time_ns, d->thread_id, sub->home->interp_id);
@@ -194,13 +224,9 @@ deliver_watch(const pyaudit_target *target, delivery *d)
     if (callback == NULL) {
         return 0;               /* closed meanwhile */
     }
-    if (d->name == NULL) {
-        d->name = pyaudit_names_get(&target->sub->home->names, d->event,
-                                    d->len, d->hash);
-        if (d->name == NULL) {
-            Py_DECREF(callback);
-            return -1;
-        }
+    if (event_name(d, target->sub->home) == NULL) {
+        Py_DECREF(callback);
+        return -1;
     }
     PyObject *argv[2] = {d->name, d->args};
     in_watch_callback = 1;
@@ -272,7 +298,7 @@ deliver_deny(const pyaudit_target *target, delivery *d)
     int own = sub->home != NULL && sub->home->interp == event_interp(d)
               && sub->home->denied_type != NULL;
     PyObject *name = own ? pyaudit_names_get(&sub->home->names, d->event,
-                                             d->len, d->hash)
+                                             d->len, event_hash(d))
                          : pyaudit_name_str(d->event, d->len);
     PyObject *where = name != NULL ? caller() : NULL;
     if (where == NULL) {
@@ -313,6 +339,44 @@ static const deliver_fn deliver[PYAUDIT_KIND_LIMIT] = {
 };
 
 /* ---- the dispatcher ----------------------------------------------------- */
+
+/* The early exit for lists of plain counts and plain records of their own
+ * interpreter (PYAUDIT_TARGETS_NO_PYTHON): no scope or rules to check, no
+ * Python code to run, so no indirect calls either. */
+static int
+dispatch_plain(const pyaudit_targets *targets, delivery *d)
+{
+    int one_interpreter = pyaudit_core_sole_interpreter() != NULL;
+    int result = 0;
+    for (uint32_t i = 0; i < targets->count; i++) {
+        const pyaudit_target *target = &targets->targets[i];
+        pyaudit_sub *sub = target->sub;
+        if (!pyaudit_sub_active(sub)
+            || (!one_interpreter && !audience_ok(sub, d))) {
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_COUNT) {
+            if (deliver_count(target, d) < 0) {
+                result = -1;
+                break;
+            }
+            continue;
+        }
+        if (event_name(d, sub->home) == NULL) {
+            result = -1;
+            break;
+        }
+        stamp(d);
+        if (pyaudit_ring_push_fast(sub->ring, d->name, d->args, d->time_ns,
+                                   d->thread_id, sub->home->interp_id) < 0) {
+            pyaudit_ring_push(sub->ring, d->name, d->args, NULL, NULL, 0,
+                              d->time_ns, d->thread_id,
+                              sub->home->interp_id);
+        }
+    }
+    Py_XDECREF(d->name);
+    return result;
+}
 
 /* Deliver one event to its targets in order; stops at the first failure
  * (an exception is then set). */
@@ -397,10 +461,9 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
     delivery d;
     d.event = event;
     d.len = len & ~SHORT_NAME;
-    d.hash = !(len & SHORT_NAME) ? (uint32_t)hash_or_block
-             : pyaudit_hash_finish(
-                 d.len ? pyaudit_hash_mix(pyaudit_hash_seed, hash_or_block)
-                       : pyaudit_hash_seed, d.len);
+    d.block = len & SHORT_NAME ? hash_or_block : 0;
+    d.hash = (uint32_t)hash_or_block;
+    d.hash_pending = (len & SHORT_NAME) != 0;
     d.args = args;
     d.interp = NULL;
     d.name = NULL;
@@ -412,7 +475,7 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
          * they need no table reference.  Only a failure (MemoryError) can
          * run Python code, after which dispatch touches nothing of the
          * table. */
-        result = dispatch(targets, &d);
+        result = dispatch_plain(targets, &d);
         leave_reader_section();
         return result;
     }

@@ -706,7 +706,9 @@ attach(pyaudit_sub *sub, PyObject *arg, Py_ssize_t stack)
         if (bounded_int(arg, "capacity", 1, MAX_CAPACITY, &capacity) < 0) {
             return -1;
         }
-        sub->ring = pyaudit_ring_new((size_t)capacity, (int)stack);
+        sub->ring = pyaudit_ring_new(
+            (size_t)capacity, (int)stack,
+            sub->audience == PYAUDIT_AUDIENCE_ALL);
         return sub->ring == NULL ? -1 : 0;
     }
     case PYAUDIT_KIND_COUNT:

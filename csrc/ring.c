@@ -5,16 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_RECORDS 128
-
-struct pyaudit_chunk {
-    pyaudit_chunk *next;
-    size_t start;               /* records [start, end) are live */
-    size_t end;
-    pyaudit_frame *frames;      /* borrowed from this allocation: depth
-                                   frames per record, or NULL */
-    pyaudit_record records[CHUNK_RECORDS];
-};
+#define CHUNK_RECORDS PYAUDIT_CHUNK_RECORDS
 
 static pyaudit_chunk *
 chunk_new(int depth)
@@ -31,7 +22,7 @@ chunk_new(int depth)
 }
 
 pyaudit_ring *
-pyaudit_ring_new(size_t capacity, int depth)
+pyaudit_ring_new(size_t capacity, int depth, int shared)
 {
     pyaudit_ring *ring = calloc(1, sizeof(pyaudit_ring));
     if (ring == NULL) {
@@ -40,6 +31,7 @@ pyaudit_ring_new(size_t capacity, int depth)
     }
     ring->capacity = capacity;
     ring->depth = depth;
+    ring->shared = shared || PYAUDIT_THREADS_RUN_IN_PARALLEL;
     return ring;
 }
 
@@ -72,10 +64,10 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
 {
     pyaudit_chunk *fresh = NULL;
     for (;;) {
-        pyaudit_spin_lock(&ring->lock);
+        pyaudit_ring_lock(ring);
         if (ring->count >= ring->capacity) {
             ring->dropped++;
-            pyaudit_spin_unlock(&ring->lock);
+            pyaudit_ring_unlock(ring);
             release_given(name, args, flat, frames, nframes);
             free(fresh);
             return 1;
@@ -116,17 +108,17 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
                        (size_t)nframes * sizeof(pyaudit_frame));
             }
             ring->count++;
-            pyaudit_spin_unlock(&ring->lock);
+            pyaudit_ring_unlock(ring);
             free(fresh);        /* another push linked a chunk meanwhile */
             return 0;
         }
-        pyaudit_spin_unlock(&ring->lock);
+        pyaudit_ring_unlock(ring);
         /* No room and no spare: allocate outside the lock, then retry. */
         fresh = chunk_new(ring->depth);
         if (fresh == NULL) {
-            pyaudit_spin_lock(&ring->lock);
+            pyaudit_ring_lock(ring);
             ring->dropped++;
-            pyaudit_spin_unlock(&ring->lock);
+            pyaudit_ring_unlock(ring);
             release_given(name, args, flat, frames, nframes);
             return 1;
         }
@@ -137,12 +129,12 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
 static pyaudit_chunk *
 take_all(pyaudit_ring *ring, size_t *count)
 {
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     pyaudit_chunk *chain = ring->head;
     *count = ring->count;
     ring->head = ring->tail = NULL;
     ring->count = 0;
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
     return chain;
 }
 
@@ -152,12 +144,12 @@ recycle(pyaudit_ring *ring, pyaudit_chunk *chain)
 {
     while (chain != NULL) {
         pyaudit_chunk *next = chain->next;
-        pyaudit_spin_lock(&ring->lock);
+        pyaudit_ring_lock(ring);
         if (ring->spare == NULL) {
             ring->spare = chain;
             chain = NULL;
         }
-        pyaudit_spin_unlock(&ring->lock);
+        pyaudit_ring_unlock(ring);
         free(chain);
         chain = next;
     }
@@ -172,45 +164,49 @@ put_back(pyaudit_ring *ring, pyaudit_chunk *chunk, size_t count)
     while (last->next != NULL) {
         last = last->next;
     }
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     last->next = ring->head;
     if (ring->head == NULL) {
         ring->tail = last;
     }
     ring->head = chunk;
     ring->count += count;
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
 }
 
-/* Whether the collector must follow obj: a GC object it tracks. */
-static inline int
-may_hold_cycles(PyObject *obj)
-{
-    return PyObject_IS_GC(obj) && PYAUDIT_GC_IS_TRACKED(obj);
-}
-
-/* Untrack a tuple whose items can hold no cycle (CPython's own collector
- * does the same when it meets one); returns whether it is untracked now.
- * Recorded events are drained by the thousand, and tracked ones make the
- * collector walk them and their args again and again. */
+/* Whether none of a tuple's items can be part of a reference cycle (none
+ * is of a type the collector follows). */
 static int
-untrack_plain_tuple(PyObject *tuple)
+holds_no_cycle(PyObject *tuple)
 {
-    if (!PYAUDIT_GC_IS_TRACKED(tuple)) {
-        return 1;
-    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
-        if (may_hold_cycles(PyTuple_GET_ITEM(tuple, i))) {
+        if (PyType_IS_GC(Py_TYPE(PyTuple_GET_ITEM(tuple, i)))) {
             return 0;
         }
     }
-    PyObject_GC_UnTrack(tuple);
     return 1;
 }
 
-/* One event_type instance for a record, taking over its references. */
+/* A new event_type instance of 6 items, not tracked by the collector yet
+ * (its items are unset).  Made directly when the type is laid out as a
+ * tuple (a NamedTuple is), else with its tp_alloc (then tracked). */
 static PyObject *
-make_event(PyObject *event_type, pyaudit_record *record,
+alloc_event(PyTypeObject *type, int *tracked)
+{
+    *tracked = !(type->tp_basicsize == PyTuple_Type.tp_basicsize
+                 && type->tp_itemsize == PyTuple_Type.tp_itemsize
+                 && type->tp_dictoffset == 0
+                 && type->tp_alloc == PyType_GenericAlloc);
+    if (*tracked) {
+        return type->tp_alloc(type, 6);
+    }
+    return (PyObject *)PyObject_GC_NewVar(PyTupleObject, type, 6);
+}
+
+/* One event_type instance for a record, taking over its references (the
+ * record is left empty). */
+static PyObject *
+make_event(PyTypeObject *type, pyaudit_record *record,
            pyaudit_frame *frames, PyObject *thread_id)
 {
     PyObject *name, *args, *stack;
@@ -218,6 +214,8 @@ make_event(PyObject *event_type, pyaudit_record *record,
         if (pyaudit_xdata_unpack(record->flat, &name, &args, &stack) < 0) {
             return NULL;
         }
+        pyaudit_xdata_free(record->flat);
+        record->flat = NULL;
     }
     else {
         stack = record->nframes < 0
@@ -226,20 +224,31 @@ make_event(PyObject *event_type, pyaudit_record *record,
         if (stack == NULL) {
             return NULL;
         }
-        name = Py_NewRef(record->name);
-        args = Py_NewRef(record->args);
+        if (record->nframes > 0) {
+            pyaudit_frames_release(frames, record->nframes);
+        }
+        record->nframes = -1;
+        name = record->name;
+        args = record->args;
+        record->name = record->args = NULL;
     }
     PyObject *time_ns = PyLong_FromLongLong(record->time_ns);
     PyObject *interp_id = PyLong_FromLongLong(record->interp_id);
-    PyTypeObject *type = (PyTypeObject *)event_type;
-    PyObject *event = NULL;
-    if (time_ns != NULL && interp_id != NULL) {
-        event = type->tp_alloc(type, 6);
-    }
+    int tracked = 0;
+    PyObject *event = time_ns != NULL && interp_id != NULL
+                      ? alloc_event(type, &tracked) : NULL;
     if (event == NULL) {
-        Py_DECREF(name);
-        Py_DECREF(args);
-        Py_DECREF(stack);
+        /* The record keeps what it had, so that it can go back. */
+        if (record->flat == NULL && record->name == NULL
+            && name != NULL) {
+            record->name = name;
+            record->args = args;
+        }
+        else {
+            Py_XDECREF(name);
+            Py_XDECREF(args);
+        }
+        Py_XDECREF(stack);
         Py_XDECREF(time_ns);
         Py_XDECREF(interp_id);
         return NULL;
@@ -250,15 +259,15 @@ make_event(PyObject *event_type, pyaudit_record *record,
     PyTuple_SET_ITEM(event, 3, Py_NewRef(thread_id));
     PyTuple_SET_ITEM(event, 4, interp_id);
     PyTuple_SET_ITEM(event, 5, stack);
-    int plain = untrack_plain_tuple(args);
-    if (stack != Py_None) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(stack); i++) {
-            untrack_plain_tuple(PyTuple_GET_ITEM(stack, i));
-        }
-        plain &= untrack_plain_tuple(stack);
-    }
+    /* Recorded events are drained by the thousand; the collector need not
+     * walk those that can be in no cycle (names, numbers and the like),
+     * as it stops walking such tuples itself. */
+    int plain = holds_no_cycle(args);
     if (plain) {
-        PyObject_GC_UnTrack(event);     /* holds nothing a cycle needs */
+        PyObject_GC_UnTrack(args);      /* as the collector itself would */
+    }
+    if (!tracked && !(plain && (stack == Py_None || holds_no_cycle(stack)))) {
+        PyObject_GC_Track(event);
     }
     return event;
 }
@@ -284,12 +293,12 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
             pyaudit_frame *frames = chunk->frames == NULL ? NULL
                 : &chunk->frames[chunk->start * (size_t)ring->depth];
             PyObject *event = thread_id == NULL ? NULL
-                : make_event(event_type, record, frames, thread_id);
+                : make_event((PyTypeObject *)event_type, record, frames,
+                             thread_id);
             if (event == NULL) {
                 Py_CLEAR(list);
                 break;
             }
-            release_record(record, frames);
             PyList_SET_ITEM(list, (Py_ssize_t)built++, event);
         }
         if (list == NULL) {
@@ -305,9 +314,9 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
         if (chunk != NULL) {        /* what was not built goes back */
             put_back(ring, chunk, count - built);
         }
-        pyaudit_spin_lock(&ring->lock);
+        pyaudit_ring_lock(ring);
         ring->dropped += built;
-        pyaudit_spin_unlock(&ring->lock);
+        pyaudit_ring_unlock(ring);
     }
     return list;
 }
@@ -332,9 +341,9 @@ pyaudit_ring_clear(pyaudit_ring *ring)
 uint64_t
 pyaudit_ring_dropped(pyaudit_ring *ring)
 {
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     uint64_t dropped = ring->dropped;
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
     return dropped;
 }
 
@@ -342,7 +351,7 @@ int
 pyaudit_ring_traverse(pyaudit_ring *ring, visitproc visit, void *arg)
 {
     int result = 0;
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     for (pyaudit_chunk *chunk = ring->head; chunk != NULL && result == 0;
          chunk = chunk->next) {
         for (size_t i = chunk->start; i < chunk->end && result == 0; i++) {
@@ -355,7 +364,7 @@ pyaudit_ring_traverse(pyaudit_ring *ring, visitproc visit, void *arg)
             }
         }
     }
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
     return result;
 }
 
