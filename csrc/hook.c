@@ -181,8 +181,13 @@ deliver_record(const pyaudit_target *target, delivery *d)
             pyaudit_frames_release(frames, nframes);
             return -1;
         }
-        pyaudit_ring_push(ring, d->name, d->args, NULL, frames, nframes,
-                          d->time_ns, d->thread_id, sub->home->interp_id);
+        if (pyaudit_ring_push_fast(ring, d->name, d->args, frames, nframes,
+                                   d->time_ns, d->thread_id,
+                                   sub->home->interp_id) < 0) {
+            pyaudit_ring_push(ring, d->name, d->args, NULL, frames, nframes,
+                              d->time_ns, d->thread_id,
+                              sub->home->interp_id);
+        }
         return 0;
     }
     /* Another interpreter's event, for a recorder of all of them. */
@@ -367,8 +372,9 @@ dispatch_plain(const pyaudit_targets *targets, delivery *d)
             break;
         }
         stamp(d);
-        if (pyaudit_ring_push_fast(sub->ring, d->name, d->args, d->time_ns,
-                                   d->thread_id, sub->home->interp_id) < 0) {
+        if (pyaudit_ring_push_fast(sub->ring, d->name, d->args, NULL, 0,
+                                   d->time_ns, d->thread_id,
+                                   sub->home->interp_id) < 0) {
             pyaudit_ring_push(sub->ring, d->name, d->args, NULL, NULL, 0,
                               d->time_ns, d->thread_id,
                               sub->home->interp_id);

@@ -207,7 +207,8 @@ alloc_event(PyTypeObject *type, int *tracked)
  * record is left empty). */
 static PyObject *
 make_event(PyTypeObject *type, pyaudit_record *record,
-           pyaudit_frame *frames, PyObject *thread_id)
+           pyaudit_frame *frames, PyObject *thread_id,
+           pyaudit_resolver *resolver)
 {
     PyObject *name, *args, *stack;
     if (record->flat != NULL) {
@@ -220,7 +221,7 @@ make_event(PyTypeObject *type, pyaudit_record *record,
     else {
         stack = record->nframes < 0
                 ? Py_NewRef(Py_None)
-                : pyaudit_frames_resolve(frames, record->nframes);
+                : pyaudit_resolver_stack(resolver, frames, record->nframes);
         if (stack == NULL) {
             return NULL;
         }
@@ -262,11 +263,12 @@ make_event(PyTypeObject *type, pyaudit_record *record,
     /* Recorded events are drained by the thousand; the collector need not
      * walk those that can be in no cycle (names, numbers and the like),
      * as it stops walking such tuples itself. */
-    int plain = holds_no_cycle(args);
-    if (plain) {
+    /* (The name, numbers and stack hold no object of the program: a stack
+     * is tuples of str and int, or plain data from another interpreter.) */
+    if (holds_no_cycle(args)) {
         PyObject_GC_UnTrack(args);      /* as the collector itself would */
     }
-    if (!tracked && !(plain && (stack == Py_None || holds_no_cycle(stack)))) {
+    else if (!tracked) {
         PyObject_GC_Track(event);
     }
     return event;
@@ -280,6 +282,8 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
     PyObject *list = PyList_New((Py_ssize_t)count);
     PyObject *thread_id = NULL;         /* the last one made */
     unsigned long last_thread = 0;
+    pyaudit_resolver resolver;
+    pyaudit_resolver_init(&resolver);
     size_t built = 0;
     pyaudit_chunk *chunk = chain;
     while (list != NULL && chunk != NULL) {
@@ -294,7 +298,7 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
                 : &chunk->frames[chunk->start * (size_t)ring->depth];
             PyObject *event = thread_id == NULL ? NULL
                 : make_event((PyTypeObject *)event_type, record, frames,
-                             thread_id);
+                             thread_id, &resolver);
             if (event == NULL) {
                 Py_CLEAR(list);
                 break;
@@ -310,6 +314,7 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
         chunk = next;
     }
     Py_XDECREF(thread_id);
+    pyaudit_resolver_clear(&resolver);
     if (list == NULL) {
         if (chunk != NULL) {        /* what was not built goes back */
             put_back(ring, chunk, count - built);

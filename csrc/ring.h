@@ -19,6 +19,7 @@
 #include "xdata.h"
 
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     PyObject *name;             /* owned, or NULL when flat is set */
@@ -78,10 +79,12 @@ pyaudit_ring_unlock(pyaudit_ring *ring)
 }
 
 /* The common push, inline: an event of the recorder's own interpreter,
- * no frames, room in the last chunk.  Returns 0 when done, -1 when the
+ * room in the last chunk.  frames: ring->depth taken frames (their
+ * references move to the ring) or NULL.  Returns 0 when done, -1 when the
  * caller must use pyaudit_ring_push. */
 static inline int
 pyaudit_ring_push_fast(pyaudit_ring *ring, PyObject *name, PyObject *args,
+                       const pyaudit_frame *frames, int nframes,
                        int64_t time_ns, unsigned long thread_id,
                        int64_t interp_id)
 {
@@ -92,7 +95,8 @@ pyaudit_ring_push_fast(pyaudit_ring *ring, PyObject *name, PyObject *args,
         pyaudit_ring_unlock(ring);
         return -1;
     }
-    pyaudit_record *record = &chunk->records[chunk->end++];
+    size_t at = chunk->end++;
+    pyaudit_record *record = &chunk->records[at];
     record->name = Py_NewRef(name);
     record->args = Py_NewRef(args);
     record->flat = NULL;
@@ -100,6 +104,11 @@ pyaudit_ring_push_fast(pyaudit_ring *ring, PyObject *name, PyObject *args,
     record->thread_id = thread_id;
     record->interp_id = interp_id;
     record->nframes = -1;
+    if (ring->depth) {
+        record->nframes = nframes;
+        memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
+               (size_t)nframes * sizeof(pyaudit_frame));
+    }
     ring->count++;
     pyaudit_ring_unlock(ring);
     return 0;
