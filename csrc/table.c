@@ -97,6 +97,8 @@ typedef struct {
     uint32_t *excluded;         /* owned: epoch marks per sub */
     uint32_t epoch;
     uint32_t *candidates;       /* owned: n of them */
+    uint64_t prefix_lengths;    /* bit n: some prefix key is n bytes long */
+    int long_prefix;            /* some prefix key is 64 bytes or longer */
     const key_entries **sources;/* owned: room for the most '.' a key has,
                                    plus two */
 } compiler;
@@ -119,7 +121,7 @@ file_items(compiler *c)
     for (size_t k = c->n; k-- > 0;) {
         const pyaudit_patterns *p = &c->subs[k]->patterns;
         for (size_t j = 0; j < p->count; j++) {
-            const pyaudit_pattern *item = &p->items[j];
+            pyaudit_pattern *item = &p->items[j];
             if (item->kind == PYAUDIT_MATCH_ALL) {
                 if (item->excluded) {
                     c->never[k] = 1;
@@ -131,10 +133,22 @@ file_items(compiler *c)
             }
             int exact = item->kind == PYAUDIT_MATCH_EXACT;
             pyaudit_map *map = exact ? &t->exact : &t->prefix;
+            if (!item->hashed) {
+                /* Only the configuration lock's holder writes this. */
+                item->hash = pyaudit_hash(item->text, item->len);
+                item->hashed = 1;
+            }
+            if (!exact) {
+                if (item->len < 64) {
+                    c->prefix_lengths |= (uint64_t)1 << item->len;
+                }
+                else {
+                    c->long_prefix = 1;
+                }
+            }
             int added;
             pyaudit_map_slot *slot = pyaudit_map_put(
-                map, item->text, item->len,
-                pyaudit_hash(item->text, item->len), &added);
+                map, item->text, item->len, item->hash, &added);
             if (slot == NULL) {
                 return -1;
             }
@@ -165,7 +179,9 @@ prefix_keys_of(const compiler *c, const char *name, size_t len,
         return 0;
     }
     for (size_t i = 0; i < len; i++) {
-        if (name[i] != '.') {
+        if (name[i] != '.'
+            || (i + 1 < 64 ? !((c->prefix_lengths >> (i + 1)) & 1)
+                           : !c->long_prefix)) {
             continue;
         }
         const pyaudit_map_slot *slot = pyaudit_map_find(
