@@ -76,8 +76,8 @@ audience_ok(const pyaudit_sub *sub, delivery *d)
 }
 
 /* Whether the current context is inside sub's scope: its token is in the
- * tuple its home's context variable holds. */
-static int
+ * tuple its home's context variable holds (no Python code runs). */
+static PYAUDIT_NOINLINE int
 in_scope(const pyaudit_sub *sub)
 {
     PyObject *tokens = NULL;
@@ -357,7 +357,8 @@ dispatch_plain(const pyaudit_targets *targets, delivery *d)
         const pyaudit_target *target = &targets->targets[i];
         pyaudit_sub *sub = target->sub;
         if (!pyaudit_sub_active(sub)
-            || (!one_interpreter && !audience_ok(sub, d))) {
+            || (!one_interpreter && !audience_ok(sub, d))
+            || (sub->scope != NULL && !in_scope(sub))) {
             continue;
         }
         if (sub->kind == PYAUDIT_KIND_COUNT) {
@@ -422,7 +423,8 @@ count_hit_by_audience(const pyaudit_targets *targets)
     d.interp = NULL;
     do {
         if (pyaudit_sub_active(target->sub)
-            && audience_ok(target->sub, &d)) {
+            && audience_ok(target->sub, &d)
+            && (target->sub->scope == NULL || in_scope(target->sub))) {
             pyaudit_counts_bump(target->count_cell);
         }
     } while (++target < end);
@@ -442,7 +444,8 @@ count_hit(const pyaudit_targets *targets)
     const pyaudit_target *target = targets->targets;
     const pyaudit_target *end = target + targets->count;
     do {
-        if (pyaudit_sub_active(target->sub)) {
+        if (pyaudit_sub_active(target->sub)
+            && (target->sub->scope == NULL || in_scope(target->sub))) {
             pyaudit_counts_bump(target->count_cell);
         }
     } while (++target < end);

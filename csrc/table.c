@@ -215,11 +215,12 @@ compare_u32(const void *a, const void *b)
 }
 
 /* Whether a sub can be delivered to without the general dispatch: no
- * scope, and no where= rules (they may run Python code: __fspath__). */
+ * where= rules (they may run Python code: __fspath__).  A scope is
+ * checked in C there too. */
 static int
 plain(const pyaudit_sub *sub)
 {
-    return sub->scope == NULL && sub->rules == NULL;
+    return sub->rules == NULL;
 }
 
 /* Make the target list of one key from the entries that apply to it;
