@@ -95,18 +95,52 @@ in_scope(const pyaudit_sub *sub)
     return found;
 }
 
-/* Whether sub gets this event: open, its interpreter's, in scope and
- * satisfying its where= rules.  Rules may run Python code (__fspath__)
- * that closes subscriptions, so whether it is open is asked again after
- * them (the delivery holds the table, which keeps sub). */
+/* Whether target's rules hold for the event (target's roles when its
+ * list found them at compile time). */
 static inline int
-serves(const pyaudit_sub *sub, delivery *d)
+rules_hold(const pyaudit_target *target, delivery *d)
 {
+    const pyaudit_sub *sub = target->sub;
+    return target->roles_known
+           ? pyaudit_rules_match_roles(sub->rules, target->roles, d->args)
+           : pyaudit_rules_match(sub->rules, d->event, d->len, d->args);
+}
+
+/* Whether target's sub gets this event: open, its interpreter's, in scope
+ * and satisfying its where= rules.  Rules may run Python code
+ * (__fspath__) that closes subscriptions, so whether it is open is asked
+ * again after them (the delivery holds the table, which keeps sub). */
+static inline int
+serves(const pyaudit_target *target, delivery *d)
+{
+    const pyaudit_sub *sub = target->sub;
     return pyaudit_sub_active(sub) && audience_ok(sub, d)
            && (sub->scope == NULL || in_scope(sub))
            && (sub->rules == NULL
-               || (pyaudit_rules_match(sub->rules, d->event, d->len, d->args)
-                   && pyaudit_sub_active(sub)));
+               || (rules_hold(target, d) && pyaudit_sub_active(sub)));
+}
+
+/* For a list whose every target has rules: whether one of them holds,
+ * decided inside the reader section without running Python code.  -1:
+ * they cannot be decided so (a path argument needs __fspath__). */
+static int
+some_rule_holds(const pyaudit_targets *targets, const char *event,
+                size_t len, PyObject *args)
+{
+    for (uint32_t i = 0; i < targets->count; i++) {
+        const pyaudit_target *target = &targets->targets[i];
+        if (!pyaudit_sub_active(target->sub)) {
+            continue;
+        }
+        const pyaudit_event_roles *roles = target->roles_known
+            ? target->roles : pyaudit_roles_find(event, len);
+        int holds = pyaudit_rules_decide_in_c(target->sub->rules, roles,
+                                              args);
+        if (holds != 0) {
+            return holds;
+        }
+    }
+    return 0;
 }
 
 /* The time.time_ns() clock and threading.get_ident(), read once per
@@ -393,7 +427,7 @@ dispatch(const pyaudit_targets *targets, delivery *d)
     int result = 0;
     for (uint32_t i = 0; i < targets->count; i++) {
         const pyaudit_target *target = &targets->targets[i];
-        if (serves(target->sub, d)
+        if (serves(target, d)
             && deliver[target->sub->kind](target, d) < 0) {
             result = -1;
             break;
@@ -467,6 +501,13 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
             const char *event, PyObject *args, uint64_t hash_or_block,
             size_t len)
 {
+    if ((targets->flags & PYAUDIT_TARGETS_ALL_RULES)
+        && some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
+        /* A guard's common case: its rules hold for none (an open for
+         * reading, a connection to an allowed host). */
+        leave_reader_section();
+        return 0;
+    }
     delivery d;
     d.event = event;
     d.len = len & ~SHORT_NAME;

@@ -8,6 +8,8 @@
  */
 #include "table.h"
 #include "error.h"
+#include "roles.h"
+#include "rules.h"
 #include "sub.h"
 
 #include <stddef.h>
@@ -290,6 +292,12 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
         pyaudit_target *target = &list->targets[out++];
         target->sub = c->subs[sub];
         target->count_cell = NULL;
+        target->roles = NULL;
+        target->roles_known = 0;
+        if (exact_key != NULL && target->sub->rules != NULL) {
+            target->roles = pyaudit_roles_find(exact_key, exact_len);
+            target->roles_known = 1;
+        }
         if (exact_key != NULL && target->sub->kind == PYAUDIT_KIND_COUNT) {
             target->count_cell = pyaudit_counts_cell(
                 target->sub->counts, exact_key, exact_len,
@@ -302,6 +310,7 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
     }
     list->count = (uint32_t)out;
     list->flags = PYAUDIT_TARGETS_COUNT_ONLY | PYAUDIT_TARGETS_NO_PYTHON
+                  | PYAUDIT_TARGETS_ALL_RULES
                   | (exact_key != NULL ? PYAUDIT_TARGETS_EXACT : 0);
     for (size_t i = 0; i < out; i++) {
         const pyaudit_target *target = &list->targets[i];
@@ -315,6 +324,9 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
         }
         if (!plain_count && !plain_record) {
             list->flags &= ~(uint32_t)PYAUDIT_TARGETS_NO_PYTHON;
+        }
+        if (sub->rules == NULL) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_ALL_RULES;
         }
     }
     return list;

@@ -37,6 +37,10 @@ typedef struct {
     uint64_t *count_cell;       /* borrowed from sub->counts: for a count
                                    sub under an exact key, the cell of that
                                    name; otherwise NULL */
+    const struct pyaudit_event_roles_s *roles;  /* static: for a sub with
+                                   rules under an exact key, the catalog
+                                   roles of that name (NULL: unknown) */
+    int roles_known;            /* roles was looked up */
 } pyaudit_target;
 
 /* Flags of a target list, for the hook's early exits. */
@@ -48,6 +52,8 @@ typedef struct {
                                            a plain record of its own
                                            interpreter: delivery runs no
                                            Python code and never waits */
+#define PYAUDIT_TARGETS_ALL_RULES 8     /* every target has rules, so most
+                                           hits deliver nothing */
 
 typedef struct {
     uint32_t count;             /* at least 1: empty lists are NULL */
