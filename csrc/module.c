@@ -340,14 +340,21 @@ filter_matches(FilterObject *self, PyObject *call_args)
     return PyBool_FromLong(matched);
 }
 
+/* A sub's rule text, or None. */
+static PyObject *
+where_of(const pyaudit_sub *sub)
+{
+    if (sub->rules == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(pyaudit_rules_text(sub->rules));
+}
+
 static PyObject *
 filter_get_where(FilterObject *self, void *closure)
 {
     (void)closure;
-    if (self->sub->rules == NULL) {
-        Py_RETURN_NONE;
-    }
-    return PyUnicode_FromString(pyaudit_rules_text(self->sub->rules));
+    return where_of(self->sub);
 }
 
 static PyObject *
@@ -550,10 +557,7 @@ static PyObject *
 handle_get_where(HandleObject *self, void *closure)
 {
     (void)closure;
-    if (self->sub->rules == NULL) {
-        Py_RETURN_NONE;
-    }
-    return PyUnicode_FromString(pyaudit_rules_text(self->sub->rules));
+    return where_of(self->sub);
 }
 
 static PyObject *

@@ -94,20 +94,8 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
             }
         }
         if (chunk != NULL && chunk->end < CHUNK_RECORDS) {
-            size_t at = chunk->end++;
-            pyaudit_record *record = &chunk->records[at];
-            record->name = Py_XNewRef(name);
-            record->args = Py_XNewRef(args);
-            record->flat = flat;
-            record->time_ns = time_ns;
-            record->thread_id = thread_id;
-            record->interp_id = interp_id;
-            record->nframes = ring->depth ? nframes : -1;
-            if (ring->depth) {
-                memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
-                       (size_t)nframes * sizeof(pyaudit_frame));
-            }
-            ring->count++;
+            pyaudit_ring_fill(ring, chunk, name, args, flat, frames,
+                              nframes, time_ns, thread_id, interp_id);
             pyaudit_ring_unlock(ring);
             free(fresh);        /* another push linked a chunk meanwhile */
             return 0;

@@ -78,6 +78,30 @@ pyaudit_ring_unlock(pyaudit_ring *ring)
     }
 }
 
+/* Fill the next record of chunk (the lock held, when shared); the
+ * references to name and args are taken, flat and frames move in. */
+static inline void
+pyaudit_ring_fill(pyaudit_ring *ring, pyaudit_chunk *chunk, PyObject *name,
+                  PyObject *args, pyaudit_xdata *flat,
+                  const pyaudit_frame *frames, int nframes, int64_t time_ns,
+                  unsigned long thread_id, int64_t interp_id)
+{
+    size_t at = chunk->end++;
+    pyaudit_record *record = &chunk->records[at];
+    record->name = Py_XNewRef(name);
+    record->args = Py_XNewRef(args);
+    record->flat = flat;
+    record->time_ns = time_ns;
+    record->thread_id = thread_id;
+    record->interp_id = interp_id;
+    record->nframes = ring->depth ? nframes : -1;
+    if (ring->depth && nframes > 0) {
+        memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
+               (size_t)nframes * sizeof(pyaudit_frame));
+    }
+    ring->count++;
+}
+
 /* The common push, inline: an event of the recorder's own interpreter,
  * room in the last chunk.  frames: ring->depth taken frames (their
  * references move to the ring) or NULL.  Returns 0 when done, -1 when the
@@ -95,21 +119,8 @@ pyaudit_ring_push_fast(pyaudit_ring *ring, PyObject *name, PyObject *args,
         pyaudit_ring_unlock(ring);
         return -1;
     }
-    size_t at = chunk->end++;
-    pyaudit_record *record = &chunk->records[at];
-    record->name = Py_NewRef(name);
-    record->args = Py_NewRef(args);
-    record->flat = NULL;
-    record->time_ns = time_ns;
-    record->thread_id = thread_id;
-    record->interp_id = interp_id;
-    record->nframes = -1;
-    if (ring->depth) {
-        record->nframes = nframes;
-        memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
-               (size_t)nframes * sizeof(pyaudit_frame));
-    }
-    ring->count++;
+    pyaudit_ring_fill(ring, chunk, name, args, NULL, frames, nframes,
+                      time_ns, thread_id, interp_id);
     pyaudit_ring_unlock(ring);
     return 0;
 }
