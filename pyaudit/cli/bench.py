@@ -141,7 +141,7 @@ def check_hooks(hooks, reference):
 
 def check_configs(rows, explicit, reference):
     """Set each configuration up once.  Returns [(name, reason)] of those
-    this pyaudit cannot run yet (a planned API); raises BenchError for one
+    this Python cannot run (own-GIL interpreters before 3.12); raises BenchError for one
     that fails otherwise, or that was asked for by name."""
     missing = []
     for row in rows:
