@@ -27,6 +27,7 @@ ACTIONS = {
 LEVELS = {"CRITICAL": 50, "ERROR": 40, "WARNING": 30, "INFO": 20,
           "DEBUG": 10}
 MAX_STACK = 64
+ONE_LINE = "a non-empty string on one line"
 MAX_CAPACITY = 2 ** 30
 
 
@@ -45,8 +46,8 @@ class Key:
 
 
 TOP_KEYS = (
-    Key("name", "a non-empty string", "the policy's name, shown by "
-        "check-policy and in every log record (default: the file name)"),
+    Key("name", ONE_LINE, "the policy's name, shown by check-policy and in "
+        "every log record (default: the file name)"),
     Key("own_events", "a string of comma-separated patterns or an array "
         "of them", "events your own code raises with sys.audit(): rules "
         "may name them although no CPython raises them"),
@@ -55,8 +56,8 @@ TOP_KEYS = (
 )
 
 OUTPUT_KEYS = (
-    Key("logger", "a non-empty string", "the logging logger of log and "
-        "warn rules", "pyaudit.policy"),
+    Key("logger", ONE_LINE, "the logging logger of log and warn rules",
+        "pyaudit.policy"),
     Key("log_level", "a level name (%s) or an integer >= 0"
         % ", ".join(LEVELS), "the level of log rules' records", "INFO"),
     Key("warn_level", "a level name (%s) or an integer >= 0"
@@ -77,12 +78,12 @@ RULE_KEYS = (
     Key("where", "an inline table of conditions, or an array of them",
         "conditions on the event's arguments, the keys of pyaudit.Where "
         "(docs/rules.md); strings may use variables"),
-    Key("name", "a non-empty string", "the rule's name in messages and "
-        "log records (default: rule N)"),
+    Key("name", ONE_LINE, "the rule's name in messages and log records "
+        "(default: rule N)"),
     Key("interpreters", "'own' or 'all'", "whose events: this "
         "interpreter's, or every interpreter's (native backend)", "own",
         actions=("deny", "record", "count")),
-    Key("logger", "a non-empty string", "overrides output.logger",
+    Key("logger", ONE_LINE, "overrides output.logger",
         actions=("log", "warn")),
     Key("level", "a level name (%s) or an integer >= 0" % ", ".join(LEVELS),
         "overrides output.log_level or output.warn_level",
