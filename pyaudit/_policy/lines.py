@@ -133,9 +133,7 @@ class _Reader:
             return _Node(line)
         if token.kind == "punct" and token.text in OPENERS:
             self.take()
-            if token.text == "[":
-                return self.array(line)
-            return self.inline_table(line)
+            return self.container(line, OPENERS[token.text])
         # A scalar: everything up to the next separator at this level.
         while self.peek() is not None and not (
                 self._at("newline") or self._at("punct", ",")
@@ -143,31 +141,22 @@ class _Reader:
             self.take()
         return _Node(line)
 
-    def array(self, line):
-        node = _Node(line, [])
+    def container(self, line, closer):
+        """An array (``closer`` "]") or an inline table ("}") whose opening
+        bracket was taken."""
+        node = _Node(line, [] if closer == "]" else {})
         while True:
             token = self.peek(skip_newlines=True)
             if token is None:
                 return node
-            if token.kind == "punct" and token.text in "],":
+            if token.kind == "punct" and token.text in closer + ",":
                 self.take()
-                if token.text == "]":
+                if token.text == closer:
                     return node
-                continue
-            node.items.append(self.value(token.line))
-
-    def inline_table(self, line):
-        node = _Node(line, {})
-        while True:
-            token = self.peek(skip_newlines=True)
-            if token is None:
-                return node
-            if token.kind == "punct" and token.text in "},":
-                self.take()
-                if token.text == "}":
-                    return node
-                continue
-            self.assign(node, self.key())
+            elif closer == "]":
+                node.items.append(self.value(token.line))
+            else:
+                self.assign(node, self.key())
 
     def assign(self, table, key):
         """``key = value`` into ``table`` (dotted keys make tables)."""

@@ -14,11 +14,8 @@ CHILDREN = program("policy_children.py")
 
 
 @pytest.fixture
-def policy(tmp_path, ename):
-    path = tmp_path / "policy.toml"
-    path.write_text('own_events = "%s.*"\n[[rule]]\naction = "deny"\n'
-                    'events = "%s.x"\n' % (ename, ename))
-    return path
+def policy(deny_policy):
+    return deny_policy
 
 
 def test_the_program_and_its_followed_children_are_under_the_policy(

@@ -15,12 +15,8 @@ CHILDREN = program("policy_children.py")
 
 
 @pytest.fixture
-def deny_own(tmp_path, ename):
-    """A policy denying the event ``ename.x``: its path."""
-    path = tmp_path / "policy.toml"
-    path.write_text('own_events = "%s.*"\n[[rule]]\naction = "deny"\n'
-                    'events = "%s.x"\n' % (ename, ename))
-    return str(path)
+def deny_own(deny_policy):
+    return str(deny_policy)
 
 
 def kinds_under(policy, ename, tmp_path, *kinds, env=None):
