@@ -57,6 +57,14 @@ def test_every_kind_of_python_child_puts_it_in_force(deny_own, ename,
         kind: "denied" for kind in kinds}
 
 
+def test_subinterpreters_put_it_in_force_as_they_start(deny_own, ename,
+                                                       tmp_path):
+    # A subinterpreter imports site too, so it reads PYAUDIT_POLICY.
+    done = run_plain([program("policy_subinterpreter.py"), ename + ".x"],
+                     cwd=tmp_path, env={"PYAUDIT_POLICY": deny_own})
+    assert (done.returncode, done.stdout) == (0, "denied\n"), done.stderr
+
+
 def test_python_dash_S_is_not_reached(deny_own, ename, tmp_path):
     # No site module, so no start-up file: the documented limit.
     assert kinds_under(deny_own, ename, tmp_path, "no_site") == {
