@@ -127,13 +127,13 @@ def _policy_entry(flag, value):
     if not value:
         raise UsageError("%s needs a %s" % (flag, "FILE" if flag ==
                                             "--policy" else "pattern"))
-    if os.pathsep in value:
+    entry = "deny=" + value if flag == "--deny" else os.path.abspath(value)
+    if os.pathsep in entry:
         raise UsageError("%s %r: a %r cannot be passed on to child "
                          "processes (PYAUDIT_POLICY separates its entries "
-                         "with it)" % (flag, value, os.pathsep))
-    if flag == "--deny":
-        return "deny=" + value
-    return os.path.abspath(value)
+                         "with it)" % (flag, value if flag == "--deny"
+                                       else entry, os.pathsep))
+    return entry
 
 
 def parse(argv):
