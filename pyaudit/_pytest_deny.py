@@ -213,7 +213,7 @@ class DenyPlugin(PhasePlugin):
                     guards.append(_PhaseDenial(
                         rule.patterns, "--audit-policy=%s %s" % (
                             self.policy.source, rule.label),
-                        where=rule.where, deny=False))
+                        where=rule.conditions, deny=False))
         except BaseException:
             for guard in guards:
                 guard.close()

@@ -24,12 +24,13 @@ from .variables import Resolver
 TEXT_SOURCE = "<text>"
 
 Rule = collections.namedtuple(
-    "Rule", "index name action patterns where line options")
+    "Rule", "index name action patterns where conditions line options")
 Rule.__doc__ = """A checked rule: ``index`` (1 for the first [[rule]]),
 ``name`` (None when not given), ``action``, ``patterns`` (the pattern
-items), ``where`` (canonical rule text or None), ``line`` and
-``options`` (a dict of the keys that apply to its action, defaults
-filled in)."""
+items), ``where`` (canonical rule text or None), ``conditions`` (the same
+as a tuple of pyaudit.Where, what subscribing takes without parsing text
+again, or None), ``line`` and ``options`` (a dict of the keys that apply
+to its action, defaults filled in)."""
 
 Spec = collections.namedtuple("Spec", "name source rules output variables")
 Spec.__doc__ = """A checked policy, not in force: ``name``, ``source``
@@ -52,15 +53,19 @@ def _toml():
     return tomli
 
 
-def _syntax_line(message):
-    """The line in tomllib's "... (at line 3, column 8)", or None."""
+def _syntax_line(message, text):
+    """(line, message without it) of tomllib's "... (at line 3, column
+    8)" or "... (at end of document)"; line None if it says neither."""
+    if message.endswith("(at end of document)"):
+        return (text.count("\n") + (not text.endswith("\n")),
+                message[:-len("(at end of document)")].rstrip())
     marker = "(at line "
     start = message.rfind(marker)
     if start < 0:
         return None, message
     digits = message[start + len(marker):].split(",")[0].split(")")[0]
-    text = message[:start].rstrip()
-    return (int(digits) if digits.isdigit() else None), text
+    return ((int(digits) if digits.isdigit() else None),
+            message[:start].rstrip())
 
 
 def parse(text, source):
@@ -70,7 +75,7 @@ def parse(text, source):
     try:
         document = toml.loads(text)
     except toml.TOMLDecodeError as exc:
-        line, message = _syntax_line(str(exc))
+        line, message = _syntax_line(str(exc), text)
         raise PolicyError([PolicyProblem(
             source, line, None, "not valid TOML: %s" % message)]) from None
     return document, Lines(text)
@@ -262,7 +267,8 @@ class _Checker:
         return output
 
     def where(self, path, value, items):
-        """The canonical rule text of a rule's ``where``."""
+        """(canonical rule text, tuple of pyaudit.Where) of a rule's
+        ``where``."""
         alternatives = value if isinstance(value, list) else [value]
         if not isinstance(value, (dict, list)) or not alternatives:
             self.fail(path, "must be an inline table of conditions or an "
@@ -294,12 +300,13 @@ class _Checker:
             model.append(checked)
         if failed:
             raise _Problems()
-        text = _rules.render(_rules.check(model))
+        from .._where import Where
+        conditions = tuple(Where(**table) for table in model)
         try:
-            self.filter_type(items, where=text)
+            self.filter_type(items, where=conditions)
         except (TypeError, ValueError) as exc:
             self.fail(path, str(exc))
-        return text
+        return _rules.render(_rules.check(model)), conditions
 
     def rule(self, index, table, output):
         path = ("rule", index)
@@ -346,8 +353,9 @@ class _Checker:
                 options[key.name] = key.default
         if len(self.problems) > problems:
             return None
-        return Rule(index + 1, name, action, values["patterns"],
-                    values.get("where"), self.lines.line_of(path)
+        where, conditions = values.get("where", (None, None))
+        return Rule(index + 1, name, action, values["patterns"], where,
+                    conditions, self.lines.line_of(path)
                     if self.lines is not None else None, options)
 
     def rule_value(self, path, value, values):

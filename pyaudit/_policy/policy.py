@@ -23,10 +23,11 @@ class PolicyRule:
 
     ``index`` (1 for the first [[rule]]), ``name`` (or None), ``label``
     ('rule 2 ("name")'), ``action``, ``patterns``, ``where`` (canonical
-    rule text or None), ``line`` (in the policy file), ``options`` (the
-    keys that apply to its action, defaults filled in) and
-    ``subscription``: the pyaudit Subscription doing it (a Recorder for
-    record rules, a Counter for count rules).
+    rule text or None), ``conditions`` (the same as a tuple of
+    pyaudit.Where, for ``where=``), ``line`` (in the policy file),
+    ``options`` (the keys that apply to its action, defaults filled in)
+    and ``subscription``: the pyaudit Subscription doing it (a Recorder
+    for record rules, a Counter for count rules).
     """
 
     __slots__ = ("_rule", "subscription")
@@ -40,6 +41,7 @@ class PolicyRule:
     action = property(lambda self: self._rule.action)
     patterns = property(lambda self: self._rule.patterns)
     where = property(lambda self: self._rule.where)
+    conditions = property(lambda self: self._rule.conditions)
     line = property(lambda self: self._rule.line)
 
     @property
@@ -124,15 +126,16 @@ def _subscribe(api, spec, rule):
         callback = logging_callback(spec.name, check.rule_label(
             rule.index, rule.name), rule.action, options)
         return api._subscribe(_api.Subscription, "watch", rule.patterns,
-                              callback, 3, rule.where)
+                              callback, 3, rule.conditions)
     if rule.action == "record":
         return api._subscribe(_api.Recorder, "record", rule.patterns,
-                              options["capacity"], 3, rule.where,
+                              options["capacity"], 3, rule.conditions,
                               stack=options["stack"],
                               interpreters=options["interpreters"])
     cls = _api.Counter if rule.action == "count" else _api.Subscription
     return api._subscribe(cls, rule.action, rule.patterns, None, 3,
-                          rule.where, interpreters=options["interpreters"])
+                          rule.conditions,
+                          interpreters=options["interpreters"])
 
 
 def apply(api, spec, sealed=False):

@@ -14,6 +14,12 @@ its process tree in the same variable.
                          read by every process it starts, so that a
                          child started in another directory keeps the
                          same ${CWD}
+    PYAUDIT_POLICY_DOCUMENTS  the policy files that process read, parsed,
+                         as JSON ({path: document}): the processes it
+                         starts check those instead of reading the files
+                         again, which spares each of them tomllib (as
+                         costly to import as pyaudit itself) and keeps
+                         one version of each file in the whole tree
 
 Reading and checking come first (``read``), putting in force after
 (``enforce``): ``pyaudit run`` opens its outputs in between, so that a
@@ -27,12 +33,19 @@ import os
 
 POLICY_VARIABLE = "PYAUDIT_POLICY"
 VARIABLES_VARIABLE = "PYAUDIT_POLICY_VARS"
+DOCUMENTS_VARIABLE = "PYAUDIT_POLICY_DOCUMENTS"
 DENY_ENTRY = "deny="
 EXIT_STATUS = 2
+# Larger documents are not handed down: the kernel refuses to start a
+# program with an environment string over 128 KiB (MAX_ARG_STRLEN).
+MAX_DOCUMENTS = 32 * 1024
 
 # The sealed policies this process put in force, oldest first (what
 # pyaudit run's tracer reports denials of).
 ACTIVE = []
+# The parsed policy files this process read or was handed: path ->
+# document.
+DOCUMENTS = {}
 
 
 def stop(message):
@@ -75,20 +88,44 @@ def deny_document(patterns):
             "rule": [{"action": "deny", "events": patterns}]}
 
 
-def read_entry(entry, variables):
-    """The checked Spec of one entry; PolicyError."""
+def inherited_documents():
+    """The parsed policy files PYAUDIT_POLICY_DOCUMENTS hands down, or
+    {}."""
+    value = os.environ.get(DOCUMENTS_VARIABLE)
+    if not value:
+        return {}
+    import json
+    try:
+        documents = json.loads(value)
+    except ValueError:
+        documents = None
+    if not isinstance(documents, dict):
+        raise ValueError("%s is malformed (not a JSON object)"
+                         % DOCUMENTS_VARIABLE)
+    return documents
+
+
+def read_entry(entry, variables, documents):
+    """The checked Spec of one entry (a file's handed-down document when
+    there is one); PolicyError."""
     from . import check
     if entry.startswith(DENY_ENTRY):
         return check.check(deny_document(entry[len(DENY_ENTRY):]),
                            entry, variables=variables)
-    return check.load(entry, variables)
+    if entry in documents:      # checked again, without its lines
+        document, lines = documents[entry], None
+    else:
+        document, lines = check.parse(check.read_file(entry), entry)
+    DOCUMENTS[entry] = document
+    return check.check(document, entry, lines, variables)
 
 
 def read(values):
     """The checked Specs of PYAUDIT_POLICY-style entries; ValueError (a
     PolicyError for a policy's own problems)."""
     variables = inherited_variables()
-    return [read_entry(entry, variables) for entry in values]
+    documents = inherited_documents()
+    return [read_entry(entry, variables, documents) for entry in values]
 
 
 def first_problem(exc):
@@ -112,9 +149,9 @@ def read_environment():
 
 
 def enforce(specs, origin):
-    """Put every Spec in force, sealed, and hand the variables they read
-    down to the processes this one starts; or stop, saying ``origin``
-    (PYAUDIT_POLICY, --policy) asked for them."""
+    """Put every Spec in force, sealed, and hand the variables and the
+    documents they read down to the processes this one starts; or stop,
+    saying ``origin`` (PYAUDIT_POLICY, --policy) asked for them."""
     from . import policy
     try:
         from .. import _default
@@ -122,14 +159,24 @@ def enforce(specs, origin):
             ACTIVE.append(policy.apply(_default, spec, sealed=True))
     except Exception as exc:
         stop("%s: %s" % (origin, first_problem(exc)))
-    exported = dict(inherited_variables())
+    _hand_down(specs)
+    return ACTIVE
+
+
+def _hand_down(specs):
+    variables = dict(inherited_variables())
     for spec in specs:
         for name, value in spec.variables.items():
-            exported.setdefault(name, value)
-    if exported:
+            variables.setdefault(name, value)
+    if variables:
         from .._trace.config import join_fields
-        os.environ[VARIABLES_VARIABLE] = join_fields(sorted(exported.items()))
-    return ACTIVE
+        os.environ[VARIABLES_VARIABLE] = join_fields(sorted(
+            variables.items()))
+    if DOCUMENTS:
+        import json
+        text = json.dumps(DOCUMENTS, separators=(",", ":"))
+        if len(text) <= MAX_DOCUMENTS:
+            os.environ[DOCUMENTS_VARIABLE] = text
 
 
 def denials():

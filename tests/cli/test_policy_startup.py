@@ -102,6 +102,31 @@ def test_children_keep_the_first_process_working_directory(tmp_path):
                                        "child": ["denied", "written"]}
 
 
+def test_children_use_the_policy_files_as_the_first_process_read_them(
+        deny_own, ename, tmp_path):
+    # The file is broken after the first process started: its children
+    # check the document it handed down (PYAUDIT_POLICY_DOCUMENTS).
+    script = tmp_path / "edit_then_spawn.py"
+    script.write_text(
+        "import json, os, subprocess, sys\n"
+        "open(%r, 'w').write('broken = [')\n"
+        "print(sorted(json.loads(os.environ['PYAUDIT_POLICY_DOCUMENTS'])))\n"
+        "sys.stdout.flush()\n"
+        "subprocess.run([sys.executable, %r, %r, 'self'])\n"
+        % (deny_own, CHILDREN, ename + ".x"))
+    done = run_plain([script], cwd=tmp_path,
+                     env={"PYAUDIT_POLICY": deny_own})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str([deny_own]),
+                                        '{"self": "denied"}']
+
+
+def test_a_process_started_later_reads_the_file_again(deny_own, tmp_path):
+    (tmp_path / "policy.toml").write_text("broken = [")
+    assert stopped(tmp_path, deny_own).startswith(
+        "pyaudit: PYAUDIT_POLICY: %s:1: not valid TOML: " % deny_own)
+
+
 # -- a policy that cannot be put in force stops the process -------------------
 
 def stopped(tmp_path, value, env=None):
@@ -151,6 +176,13 @@ def test_several_problems_are_counted_on_the_one_line(tmp_path):
 def test_a_bad_entry_stops_the_process(tmp_path, value, message):
     assert stopped(tmp_path, value) == "pyaudit: PYAUDIT_POLICY: %s\n" % (
         message,)
+
+
+def test_malformed_inherited_documents_stop_the_process(deny_own, tmp_path):
+    assert stopped(tmp_path, deny_own,
+                   env={"PYAUDIT_POLICY_DOCUMENTS": "[1]"}) == (
+        "pyaudit: PYAUDIT_POLICY: PYAUDIT_POLICY_DOCUMENTS is malformed (not "
+        "a JSON object)\n")
 
 
 def test_malformed_inherited_variables_stop_the_process(deny_own, tmp_path):
