@@ -276,3 +276,25 @@ def test_a_policy_can_watch_every_interpreter_on_the_native_backend(ename):
         [info] = [i for i in pyaudit._api_for("native").subscriptions()
                   if i.patterns == (ename + ".x",)]
         assert info.interpreters == "all"
+
+
+def test_the_shape_the_issue_asks_for_loads_as_written(api):
+    text = """
+[[rule]]
+action = "deny"
+events = "open, os.remove, os.rename, shutil.*"
+where = { writing = true, paths_outside = ["/srv/app", "/tmp"] }
+
+[[rule]]
+action = "log"
+events = ["subprocess.*", "os.exec", "os.posix_spawn", "socket.connect"]
+"""
+    with api.load_policy(text) as policy:
+        deny, log = policy.rules
+        assert (deny.action, deny.patterns, deny.where) == (
+            "deny", ("open", "os.remove", "os.rename", "shutil.*"),
+            '{paths_outside = ["/srv/app", "/tmp"], writing = true}')
+        assert [s.kind for s in (deny.subscription, log.subscription)] == [
+            "deny", "watch"]
+        assert log.patterns == ("subprocess.*", "os.exec", "os.posix_spawn",
+                                "socket.connect")
