@@ -458,7 +458,7 @@ static PyObject *
 handle_close(HandleObject *self, PyObject *unused)
 {
     (void)unused;
-    if (self->sub->sealed) {
+    if (PYAUDIT_LOAD_RELAXED(self->sub->sealed)) {
         PyErr_SetString(PyExc_RuntimeError, SEALED_MESSAGE);
         return NULL;
     }
@@ -484,7 +484,7 @@ handle_seal(HandleObject *self, PyObject *unused)
                         "a closed subscription cannot be sealed");
         return NULL;
     }
-    self->sub->sealed = 1;
+    PYAUDIT_STORE_RELAXED(self->sub->sealed, 1);
     Py_RETURN_NONE;
 }
 
@@ -546,7 +546,7 @@ static PyObject *
 handle_get_sealed(HandleObject *self, void *closure)
 {
     (void)closure;
-    return PyBool_FromLong(self->sub->sealed);
+    return PyBool_FromLong(PYAUDIT_LOAD_RELAXED(self->sub->sealed));
 }
 
 static PyObject *
@@ -852,7 +852,7 @@ describe_sub(const pyaudit_sub *sub)
     return Py_BuildValue("(lsNszN)", sub->id, pyaudit_kinds[sub->kind].name,
                          items, audiences[sub->audience],
                          sub->rules ? pyaudit_rules_text(sub->rules) : NULL,
-                         PyBool_FromLong(sub->sealed));
+                         PyBool_FromLong(PYAUDIT_LOAD_RELAXED(sub->sealed)));
 }
 
 static PyObject *
