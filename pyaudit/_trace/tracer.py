@@ -32,10 +32,11 @@ def caller_finder(stop_frame=None, package_dir=PACKAGE_DIR):
     """A function giving "file:line in function" of the innermost Python
     frame outside pyaudit of the code that raised the event being
     delivered (None when there is none: the event came from pyaudit, or
-    from C with no Python frame).  It must be called by the watch callback
-    itself.  ``stop_frame``: where the traced program's frames end (pyaudit
-    run's own frame in its process); frames older than it are not the
-    program's."""
+    from C with no Python frame).  It must be called from the watch
+    callback, directly or through pyaudit's own functions (their frames
+    are skipped).  ``stop_frame``: where the traced program's frames end
+    (pyaudit run's own frame in its process); frames older than it are not
+    the program's."""
     getframe = sys._getframe
     prefix = package_dir + os.sep
 
