@@ -9,12 +9,15 @@ program's own code: the line only looks for the variables in
 ``start()`` only when one is set.  A process without them imports
 nothing and pays a dict lookup per variable.
 
+    PYAUDIT_POLICY  put these policies in force, sealed, before the
+                    program's code runs (pyaudit._policy.startup), as
+                    coverage.py's COVERAGE_PROCESS_START starts coverage
     PYAUDIT_RUN     ``pyaudit run`` is tracing the process tree this
                     process belongs to (pyaudit._trace.child)
 
-A later change adds PYAUDIT_POLICY (load a policy at start-up, as
-coverage.py's COVERAGE_PROCESS_START does): add its name to TRIGGERS and
-its branch to ``start()``.
+With both, the policies are read and checked first, pyaudit run's
+outputs opened next, and the policies put in force last, so that they
+never refuse the tracer's own files.
 
 Processes started with ``-S`` (no ``site``), by another interpreter or
 venv that does not have pyaudit installed, or with an environment that
@@ -26,14 +29,30 @@ setup.py reads PTH_NAME and PTH_LINE from this file without importing
 the package, so this module imports nothing at its top.
 """
 
-TRIGGERS = ("PYAUDIT_RUN",)
+TRIGGERS = ("PYAUDIT_POLICY", "PYAUDIT_RUN")
 PTH_NAME = "pyaudit-autostart.pth"
+# What the line runs when a trigger is set.  site prints an exception that
+# escapes a .pth line and then runs the program: with PYAUDIT_POLICY set
+# that would be unaudited (pyaudit itself may fail to import: a broken
+# install, a bad PYAUDIT_BACKEND), so the process stops instead.
+BOOT = """try:
+    from pyaudit import _autostart
+    _autostart.start()
+except BaseException as exc:
+    if "PYAUDIT_POLICY" not in os.environ:
+        raise
+    try:
+        os.write(2, ("pyaudit: PYAUDIT_POLICY: cannot put the policies in "
+                     "force: %s: %s\\n" % (type(exc).__name__, exc)).encode(
+                         "utf-8", "backslashreplace"))
+    finally:
+        os._exit(2)
+"""
 # site runs a .pth line that starts with "import" as code; it must be one
 # line.  Sorted after setuptools' "__editable__.*.pth", which makes an
 # editable install importable.
-PTH_LINE = ("import os; any(name in os.environ for name in %r) and "
-            "__import__('pyaudit._autostart')._autostart.start()"
-            % (TRIGGERS,))
+PTH_LINE = ("import os; any(name in os.environ for name in %r) and exec(%r)"
+            % (TRIGGERS, BOOT))
 
 
 _started = False
@@ -47,10 +66,16 @@ def start():
         return
     _started = True
     import os
+    specs = []
+    if "PYAUDIT_POLICY" in os.environ:
+        from ._policy import startup
+        specs = startup.read_environment()      # stops on a problem
     value = os.environ.get("PYAUDIT_RUN")
     if value is not None:
         from ._trace import child
-        child.start(value)
+        child.start(value, specs)
+    elif specs:
+        startup.enforce(specs, "PYAUDIT_POLICY")
 
 
 def installed_in(directories):

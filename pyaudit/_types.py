@@ -44,8 +44,8 @@ Event.stack.__doc__ = ("With ``record(..., stack=N)``: the innermost N "
 
 
 class SubscriptionInfo(namedtuple("SubscriptionInfo",
-                                  "id kind patterns interpreters where",
-                                  defaults=("own", None))):
+                                  "id kind patterns interpreters where "
+                                  "sealed", defaults=("own", None, False))):
     """A live subscription as listed by ``pyaudit.subscriptions()``."""
 
     __slots__ = ()
@@ -57,3 +57,5 @@ SubscriptionInfo.interpreters.__doc__ = ('"own", "all", or "main" (a C '
                                          'sink\'s default).')
 SubscriptionInfo.where.__doc__ = ("The canonical rule text of its ``where=`` "
                                   "conditions, or None.")
+SubscriptionInfo.sealed.__doc__ = ("Whether it belongs to a sealed policy "
+                                   "(it cannot be closed).")

@@ -61,8 +61,18 @@ def _lines_output(config, stderr):
     return outputs.Output.open(path, CHILD_FLAGS | os.O_CREAT, "utf-8")
 
 
-def start(value):
-    """Trace this process as PYAUDIT_RUN's ``value`` says."""
+def _not_traced(exc):
+    say("process %d is not traced: %s" % (
+        os.getpid(), getattr(exc, "strerror", None) or exc))
+
+
+def start(value, policies=()):
+    """Trace this process as PYAUDIT_RUN's ``value`` says, once the
+    checked ``policies`` (pyaudit._policy Specs, from PYAUDIT_POLICY) are
+    in force: they are put in force after the outputs are open, so that
+    they never refuse them, and even when the process cannot be traced.
+    """
+    tracer = None
     try:
         config = configs.decode(value)
         command = read_command() if config.summary else None
@@ -75,10 +85,19 @@ def start(value):
         if config.summary:
             summary = outputs.Output.open(config.summary, CHILD_FLAGS)
         tracer = Tracer(config, output, summary, stderr_fd, command=command)
-        tracer.start()
     except Exception as exc:
-        say("process %d is not traced: %s" % (
-            os.getpid(), getattr(exc, "strerror", None) or exc))
+        _not_traced(exc)
+    denials = ()
+    if policies:
+        from .._policy import startup
+        startup.enforce(policies, startup.POLICY_VARIABLE)  # or stops
+        denials = startup.denials()
+    if tracer is None:
+        return None
+    try:
+        tracer.start(denials)
+    except Exception as exc:
+        _not_traced(exc)
         return None
     from . import session
     session.adopt(tracer, stderr if os.getpid() == config.top_pid else None)

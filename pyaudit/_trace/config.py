@@ -82,6 +82,29 @@ def _unescape(text):
     return head + "".join(chr(int(part[:2], 16)) + part[2:] for part in parts)
 
 
+def join_fields(fields):
+    """``key=value;...`` of (key, value) pairs, values escaped (the shape
+    of pyaudit's environment variables)."""
+    return ";".join("%s=%s" % (key, _escape(value)) for key, value in fields)
+
+
+def split_fields(text, variable):
+    """{key: value} of ``join_fields`` text; ValueError naming the
+    environment ``variable`` when it is malformed."""
+    fields = {}
+    for field in text.split(";"):
+        key, sep, value = field.partition("=")
+        if not sep:
+            raise ValueError("%s is malformed (field %r has no '=')"
+                             % (variable, field))
+        try:
+            fields[key] = _unescape(value)
+        except ValueError:
+            raise ValueError("%s is malformed (field %r has a bad %%-escape)"
+                             % (variable, field)) from None
+    return fields
+
+
 def encode(config):
     """The value of PYAUDIT_RUN for ``config``."""
     fields = [("v", VERSION)]
@@ -92,19 +115,13 @@ def encode(config):
         elif name in _BOOLS:
             value = "1" if value else "0"
         fields.append((name, str(value)))
-    return ";".join("%s=%s" % (key, _escape(value)) for key, value in fields)
+    return join_fields(fields)
 
 
 def decode(text):
     """The Config in a PYAUDIT_RUN value; ValueError if it is not one this
     version of pyaudit wrote."""
-    fields = {}
-    for field in text.split(";"):
-        key, sep, value = field.partition("=")
-        if not sep:
-            raise ValueError("%s is malformed (field %r has no '=')"
-                             % (VARIABLE, field))
-        fields[key] = _unescape(value)
+    fields = split_fields(text, VARIABLE)
     if fields.pop("v", None) != VERSION:
         raise ValueError("%s was written by another version of pyaudit "
                          "(format %r, this one reads %r)"

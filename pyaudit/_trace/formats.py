@@ -1,17 +1,20 @@
 """The two output formats, one line per event.
 
-Both are called as ``format(name, args, time_ns, thread_id, caller)`` and
-read the process's pid and ppid from the shared ``Process``.
+Both are called as ``format(name, args, time_ns, thread_id, caller,
+denied)`` and read the process's pid and ppid from the shared
+``Process``; ``denied`` says that a policy refuses the event.
 
 jsonl: one JSON object per line, keys ``event``, ``args`` (``json_safe``),
 ``time_ns``, ``thread`` (``threading.get_ident()``), ``pid``, ``ppid`` and
-``caller`` ("file:line in function", or null).
+``caller`` ("file:line in function", or null), and ``"denied": true`` for
+a refused event.
 
 text: local time, pid, thread (``main``, then T1, T2, ... in the order
 threads first raise an event), event name, arguments (each cut on its own
 to ``max_arg_len`` characters with a marker, integers people cannot read
 decoded next to them) and ``@ caller``, the file relative to the working
-directory pyaudit started in when it lies under it.
+directory pyaudit started in when it lies under it; ``DENIED`` ends the
+line of a refused event.
 """
 
 import os
@@ -37,13 +40,15 @@ class Jsonl:
     def __init__(self, process):
         self.process = process
 
-    def __call__(self, name, args, time_ns, thread_id, caller):
+    def __call__(self, name, args, time_ns, thread_id, caller,
+                 denied=False):
         process = self.process
         return ('{"event": %s, "args": %s, "time_ns": %d, "thread": %d, '
-                '"pid": %d, "ppid": %d, "caller": %s}\n' % (
+                '"pid": %d, "ppid": %d, "caller": %s%s}\n' % (
                     json_string(name), json_text(args), time_ns,
                     thread_id, process.pid, process.ppid,
-                    "null" if caller is None else json_string(caller)))
+                    "null" if caller is None else json_string(caller),
+                    ', "denied": true' if denied else ""))
 
     def after_fork(self):
         pass
@@ -61,8 +66,9 @@ class Text:
         if colour:      # dim time, pid, thread and caller; bold cyan name
             self._dim, self._bold, self._reset = (
                 "\x1b[2m", "\x1b[1;36m", "\x1b[0m")
+            self._alert = "\x1b[1;31m"     # bold red DENIED
         else:
-            self._dim = self._bold = self._reset = ""
+            self._dim = self._bold = self._reset = self._alert = ""
 
     def after_fork(self):
         self._labels = {}
@@ -103,7 +109,8 @@ class Text:
             return caller[len(self._cwd):]
         return caller
 
-    def __call__(self, name, args, time_ns, thread_id, caller):
+    def __call__(self, name, args, time_ns, thread_id, caller,
+                 denied=False):
         shown = self.args_text(name, args)
         if not name.isprintable():      # keep one event on one line
             name = repr(name)
@@ -116,6 +123,8 @@ class Text:
         if caller:
             line += "  %s@ %s%s" % (self._dim, self.caller_text(caller),
                                     self._reset)
+        if denied:
+            line += "  %sDENIED%s" % (self._alert, self._reset)
         return line + "\n"
 
 

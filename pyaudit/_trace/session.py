@@ -50,11 +50,18 @@ def finish(tracer, stderr):
         # this process's reporting ends here.
         tracer.stop()
         from . import summary
+        # Read through pyaudit's own descriptor when it still has it: no
+        # open for a policy (--policy, --deny) to refuse.
+        data = tracer.summary.read_all() if tracer.summary else None
         try:
-            events, processes = summary.read(config.summary)
-            os.unlink(config.summary)
+            events, processes = summary.read(config.summary, data)
         except OSError as exc:
             _say(stderr, "pyaudit run: no summary: cannot read %s: %s\n"
                  % (config.summary, exc.strerror or exc))
             return
         _say(stderr, summary.render(events, processes))
+        try:
+            os.unlink(config.summary)
+        except OSError as exc:      # a policy may refuse it too: say so
+            _say(stderr, "pyaudit run: cannot remove %s: %s\n"
+                 % (config.summary, exc.strerror or exc))

@@ -21,35 +21,37 @@ class _Event:
         self.callers = {}
 
 
-def read(path):
+def read(path, data=None):
     """(events {name: _Event}, processes {pid: [ppid, command, count]})
-    from the records file; a line cut short by a process killed while
-    writing it is skipped."""
+    from the records file (its content ``data``, when already read); a
+    line cut short by a process killed while writing it is skipped."""
     import json
     events, processes = {}, {}
-    with open(path, "rb") as records:
-        for raw in records:
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                continue
-            pid = record.get("pid")
-            if "command" in record:
-                entry = processes.setdefault(pid, [None, None, 0])
-                entry[0], entry[1] = record.get("ppid"), record["command"]
-                continue
-            name = record.get("event")
-            if not isinstance(name, str):
-                continue
-            event = events.get(name)
-            if event is None:
-                event = events[name] = _Event()
-            event.count += 1
-            event.pids.add(pid)
-            event.denied += bool(record.get("denied"))
-            caller = record.get("caller")
-            event.callers[caller] = event.callers.get(caller, 0) + 1
-            processes.setdefault(pid, [None, None, 0])[2] += 1
+    if data is None:
+        with open(path, "rb") as records:
+            data = records.read()
+    for raw in data.splitlines():
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        pid = record.get("pid")
+        if "command" in record:
+            entry = processes.setdefault(pid, [None, None, 0])
+            entry[0], entry[1] = record.get("ppid"), record["command"]
+            continue
+        name = record.get("event")
+        if not isinstance(name, str):
+            continue
+        event = events.get(name)
+        if event is None:
+            event = events[name] = _Event()
+        event.count += 1
+        event.pids.add(pid)
+        event.denied += bool(record.get("denied"))
+        caller = record.get("caller")
+        event.callers[caller] = event.callers.get(caller, 0) + 1
+        processes.setdefault(pid, [None, None, 0])[2] += 1
     return events, processes
 
 

@@ -32,10 +32,11 @@ def caller_finder(stop_frame=None, package_dir=PACKAGE_DIR):
     """A function giving "file:line in function" of the innermost Python
     frame outside pyaudit of the code that raised the event being
     delivered (None when there is none: the event came from pyaudit, or
-    from C with no Python frame).  It must be called by the watch callback
-    itself.  ``stop_frame``: where the traced program's frames end (pyaudit
-    run's own frame in its process); frames older than it are not the
-    program's."""
+    from C with no Python frame).  It must be called from the watch
+    callback, directly or through pyaudit's own functions (their frames
+    are skipped).  ``stop_frame``: where the traced program's frames end
+    (pyaudit run's own frame in its process); frames older than it are not
+    the program's."""
     getframe = sys._getframe
     prefix = package_dir + os.sep
 
@@ -96,11 +97,27 @@ class Tracer:
         self._stop_frame = stop_frame
         self._subscriptions = []
 
-    def start(self):
-        """Subscribe; reporting lasts until the process exits."""
+    def start(self, denials=()):
+        """Subscribe; reporting lasts until the process exits.
+
+        ``denials``: (patterns, where) of the deny rules in force (the
+        policies').  Each gets a watch (called before the deny, which
+        comes last in a delivery) that reports the event as denied,
+        whether selected or not, unless an earlier deny rule matches it
+        too (that one reports it); the selection's callback skips what
+        any deny rule matches.  Deciding again with a Filter, rather than
+        remembering what was reported, keeps no state between events."""
         core = _core()
-        self._subscriptions.append(
-            core.subscribe("watch", self.config.events, self._callback()))
+        report = self._reporter()
+        filters = [core.Filter(patterns, where)
+                   for patterns, where in denials]
+        for index, (patterns, where) in enumerate(denials):
+            self._subscriptions.append(core.subscribe(
+                "watch", patterns,
+                self._denial_callback(report, filters[:index]),
+                where=where))
+        self._subscriptions.append(core.subscribe(
+            "watch", self.config.events, self._callback(report, filters)))
         if self.stderr_fd >= 0:
             self._subscriptions.append(core.subscribe(
                 "watch", PROCESS_EVENTS, self._on_process_event))
@@ -120,8 +137,10 @@ class Tracer:
                 return output.lost, output.broken
         return 0, None
 
-    def _callback(self):
-        writes_only = self.config.writes_only
+    def _reporter(self):
+        """report(name, args, denied): the event's line and its --summary
+        record.  Called by a watch callback (the caller is found from
+        there); never raises."""
         find_caller = caller_finder(self._stop_frame)
         line = self.format
         output = self.output
@@ -130,26 +149,42 @@ class Tracer:
         time_ns = time.time_ns
         get_ident = _thread.get_ident
 
-        def on_event(name, args):
+        def report(name, args, denied):
             # Never raises: the traced program must not see an error
             # caused by the reporting.
             try:
-                if writes_only and name == "open" \
-                        and not opens_for_writing(args):
-                    return
                 caller = find_caller()
                 if output is not None:
                     output.write(line(name, args, time_ns(), get_ident(),
-                                      caller))
+                                      caller, denied))
                 if summary is not None:
                     summary.write(
-                        '{"pid": %d, "event": %s, "caller": %s}\n' % (
+                        '{"pid": %d, "event": %s, "caller": %s%s}\n' % (
                             process.pid, json_string(name),
                             "null" if caller is None
-                            else json_string(caller)))
+                            else json_string(caller),
+                            ', "denied": true' if denied else ""))
             except Exception:
                 pass
+        return report
+
+    def _callback(self, report, denials):
+        writes_only = self.config.writes_only
+
+        def on_event(name, args):
+            if writes_only and name == "open" \
+                    and not opens_for_writing(args):
+                return
+            if not _any_matches(denials, name, args):  # else reported
+                report(name, args, False)
         return on_event
+
+    @staticmethod
+    def _denial_callback(report, earlier):
+        def on_denied(name, args):
+            if not _any_matches(earlier, name, args):
+                report(name, args, True)
+        return on_denied
 
     def _on_process_event(self, name, args):
         if self.process.pid == self.config.top_pid:
@@ -185,6 +220,15 @@ class Tracer:
             self._record_process()
         except Exception:
             pass
+
+
+def _any_matches(filters, name, args):
+    """Whether one of the Filters matches; never raises (a where= rule may
+    run __fspath__)."""
+    try:
+        return any(f.matches(name, args) for f in filters)
+    except Exception:
+        return False
 
 
 def per_process_path(output, pid):

@@ -15,6 +15,7 @@ COMMANDS = {
     "events": "pyaudit.cli.events",    # the events catalog
     "bench": "pyaudit.cli.bench",      # measure hook overhead
     "config": "pyaudit.cli.config",    # build flags for C hosts
+    "check-policy": "pyaudit.cli.check_policy",    # check a policy file
 }
 
 

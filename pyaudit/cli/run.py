@@ -54,6 +54,14 @@ OPTIONS = (
      "at exit, print a table of the events per name and per process, and "
      "their top callers, on standard error (without -o, instead of the "
      "event lines)"),
+    (("--policy",), "FILE",
+     "put the policy in FILE in force, sealed, in this process and every "
+     "Python process it starts (followed or not); repeatable. Denied "
+     "events are reported, marked, and counted in --summary's denied "
+     "column (see docs/policies.md)"),
+    (("--deny",), "PATTERNS",
+     "deny the events matching PATTERNS, as a one-rule policy would; "
+     "repeatable"),
     (("-h", "--help"), None, "show this help and exit"),
 )
 _TAKES_VALUE = {flag: metavar is not None for flags, metavar, _ in OPTIONS
@@ -62,6 +70,11 @@ _TAKES_VALUE = {flag: metavar is not None for flags, metavar, _ in OPTIONS
 
 class UsageError(Exception):
     """A bad command line: one line on stderr, exit status 2."""
+
+
+class BadPolicy(Exception):
+    """A policy of --policy or --deny that cannot be put in force: one line
+    per problem on stderr, exit status 2."""
 
 
 class Options:
@@ -75,6 +88,7 @@ class Options:
         self.max_arg_len = DEFAULT_MAX_ARG_LEN
         self.follow = True
         self.summary = False
+        self.policies = []          # PYAUDIT_POLICY entries, in order
         self.help = False
         self.kind = None            # "command", "module" or "script"
         self.target = None
@@ -102,8 +116,24 @@ def _set(options, flag, value):
         options.follow = False
     elif flag == "--summary":
         options.summary = True
+    elif flag in ("--policy", "--deny"):
+        options.policies.append(_policy_entry(flag, value))
     else:
         options.help = True
+
+
+def _policy_entry(flag, value):
+    """The PYAUDIT_POLICY entry of --policy FILE or --deny PATTERNS."""
+    if not value:
+        raise UsageError("%s needs a %s" % (flag, "FILE" if flag ==
+                                            "--policy" else "pattern"))
+    entry = "deny=" + value if flag == "--deny" else os.path.abspath(value)
+    if os.pathsep in entry:
+        raise UsageError("%s %r: a %r cannot be passed on to child "
+                         "processes (PYAUDIT_POLICY separates its entries "
+                         "with it)" % (flag, value if flag == "--deny"
+                                       else entry, os.pathsep))
+    return entry
 
 
 def parse(argv):
@@ -239,23 +269,69 @@ def _print_unknown_patterns(items, prog):
         pass                # advisory: never stop the run
 
 
-def warn_if_children_cannot_be_followed(prog):
+def why_children_are_not_reached():
+    """Why Python processes started from here would not run pyaudit's
+    start-up file, or None when they would."""
     from .. import _autostart
     site = sys.modules.get("site")
     if site is None or not hasattr(site, "getsitepackages"):
-        reason = "this Python runs without the site module"
-    else:
-        directories = list(site.getsitepackages())
-        if site.ENABLE_USER_SITE:
-            directories.append(site.getusersitepackages())
-        if _autostart.installed_in(directories):
-            return
-        reason = ("pyaudit's start-up file %s is not in %s (install "
-                  "pyaudit with pip)" % (_autostart.PTH_NAME,
-                                         " nor ".join(directories)))
-    sys.stderr.write("%s: warning: child processes cannot be followed: %s; "
-                     "--no-follow silences this\n" % (prog, reason))
+        return "this Python runs without the site module"
+    directories = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        directories.append(site.getusersitepackages())
+    if _autostart.installed_in(directories):
+        return None
+    return ("pyaudit's start-up file %s is not in %s (install pyaudit with "
+            "pip)" % (_autostart.PTH_NAME, " nor ".join(directories)))
+
+
+def warn_about_children(options, prog):
+    reason = why_children_are_not_reached()
+    if reason is None:
+        return
+    if options.follow:
+        sys.stderr.write("%s: warning: child processes cannot be followed: "
+                         "%s; --no-follow silences this\n" % (prog, reason))
+    if options.policies:
+        sys.stderr.write("%s: warning: child processes will run without "
+                         "the policies: %s\n" % (prog, reason))
     sys.stderr.flush()
+
+
+# -- policies ----------------------------------------------------------------
+
+def read_policies(options):
+    """The checked policies of --policy and --deny (none without them);
+    UsageError with one line per problem."""
+    if not options.policies:
+        return []
+    from .._errors import PolicyError
+    from .._policy import startup
+    try:
+        return startup.read(options.policies)
+    except PolicyError as exc:
+        raise BadPolicy(*exc.problems)
+    except ValueError as exc:
+        raise BadPolicy(exc)
+
+
+def pass_policies_on(options):
+    """Children put the same policies in force (PYAUDIT_POLICY)."""
+    from .._policy import startup
+    entries = [value for value in [os.environ.get(startup.POLICY_VARIABLE)]
+               if value] + options.policies
+    os.environ[startup.POLICY_VARIABLE] = os.pathsep.join(entries)
+
+
+def enforce_policies(policies):
+    """Put the policies in force (or stop); (patterns, where) of every deny
+    rule in force in this process, for the tracer."""
+    if policies:
+        from .._policy import startup
+        startup.enforce(policies, "--policy")
+    # Also those PYAUDIT_POLICY put in force while this process started.
+    started = sys.modules.get("pyaudit._policy.startup")
+    return started.denials() if started is not None else ()
 
 
 # -- where to write -----------------------------------------------------------
@@ -379,12 +455,19 @@ def main(argv, prog):
         check_target(options)
         from ._as_python import Program, hide_frames_above
         program = Program(options.kind, options.target, options.args)
+        policies = read_policies(options)
         config, lines, summary, stderr, stderr_fd = setup(options, prog)
         if options.follow:
             os.environ[configs.VARIABLE] = configs.encode(config)
-            warn_if_children_cannot_be_followed(prog)
+        if policies:
+            pass_policies_on(options)
+        warn_about_children(options, prog)
     except UsageError as exc:
         sys.stderr.write("%s: error: %s (see --help)\n" % (prog, exc))
+        return 2
+    except BadPolicy as exc:
+        for problem in exc.args:
+            sys.stderr.write("%s: error: %s\n" % (prog, problem))
         return 2
     except OSError as exc:
         sys.stderr.write("%s: error: %s\n" % (prog, exc))
@@ -392,8 +475,9 @@ def main(argv, prog):
     stop_frame = sys._getframe()
     tracer = Tracer(config, lines, summary, stderr_fd, stop_frame,
                     read_command() if summary else None)
+    denials = enforce_policies(policies)
     try:
-        tracer.start()
+        tracer.start(denials)
     except InstallError as exc:     # an audit hook refused pyaudit's
         sys.stderr.write("%s: error: %s\n" % (prog, exc))
         return 2
