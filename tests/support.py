@@ -29,6 +29,9 @@ def child_env(backend=None, extra=None):
         [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
                   if p])
     env.pop("PYAUDIT_BACKEND", None)
+    # The same start-up events whatever the caller's environment: a child
+    # that wrote __pycache__ would change the next child's open/compile.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     if backend is not None:
         env["PYAUDIT_BACKEND"] = backend
     if extra:
