@@ -1,6 +1,7 @@
 /* capi.c: the public C API (see pyaudit.h), on top of the core. */
 #include "pyaudit.h"
 #include "core.h"
+#include "rules.h"
 #include "error.h"
 
 #include <stdio.h>
@@ -99,11 +100,6 @@ subscribe(const char *patterns, const char *where, pyaudit_sink_fn sink,
                              "PYAUDIT_ALL_INTERPRETERS",
                              flags & ~(unsigned int)PYAUDIT_ALL_INTERPRETERS);
     }
-    if (where != NULL) {
-        return pyaudit_error(PYAUDIT_ERR_VALUE,
-                             "argument rules (where) are not part of this "
-                             "build of pyaudit; pass NULL");
-    }
     pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, NULL);
     if (sub == NULL) {
         return -1;
@@ -114,6 +110,9 @@ subscribe(const char *patterns, const char *where, pyaudit_sink_fn sink,
     sub->userdata = userdata;
     /* A sink with no hook would silently see nothing: install first. */
     if (pyaudit_patterns_parse(&sub->patterns, patterns, strlen(patterns)) < 0
+        || (where != NULL
+            && (sub->rules = pyaudit_rules_compile(where,
+                                                   &sub->patterns)) == NULL)
         || install() < 0 || pyaudit_core_add(sub) < 0) {
         pyaudit_sub_decref(sub);
         return -1;

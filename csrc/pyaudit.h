@@ -55,8 +55,13 @@ PYAUDIT_API long pyaudit_subscribe(const char *patterns,
 /* Flags of pyaudit_subscribe_ex. */
 #define PYAUDIT_ALL_INTERPRETERS 1u
 
-/* pyaudit_subscribe with flags (0 or PYAUDIT_ALL_INTERPRETERS) and rules on
- * the event's arguments (where: NULL for none). */
+/* pyaudit_subscribe with rules on the event's arguments and flags.  where
+ * is rule text, the same as pyaudit.Where's (docs/rules.md), for example
+ * "{writing = true, paths_outside = [\"/srv/app\"]}", or NULL for none;
+ * the sink then sees only events whose arguments satisfy it, decided
+ * before the sink is called.  flags: 0 or PYAUDIT_ALL_INTERPRETERS.
+ * Returns the id (> 0), or -1 (bad rule text too, with its line and
+ * column in pyaudit_last_error()). */
 PYAUDIT_API long pyaudit_subscribe_ex(const char *patterns,
                                       const char *where,
                                       pyaudit_sink_fn sink, void *userdata,

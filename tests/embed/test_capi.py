@@ -136,6 +136,38 @@ def test_sink_and_python_share_one_table(sink):
                for s in pyaudit.subscriptions())
 
 
+def test_sink_with_rules_sees_only_events_whose_arguments_hold(
+        sink, tmp_path):
+    made, ids = sink
+    where = '{writing = true, paths_outside = [%s]}' % json.dumps(
+        str(tmp_path / "inside"))
+    ids.append(lib.pyaudit_subscribe_ex(b"open", where.encode(),
+                                        made.pointer, ffi.NULL, 0))
+    assert ids[-1] > 0, last_error()
+    listed = [s.where for s in pyaudit.subscriptions() if s.id == ids[-1]]
+    assert listed == [where]
+    (tmp_path / "inside").mkdir()
+    (tmp_path / "inside" / "kept").write_text("x")      # write inside
+    (tmp_path / "outside").write_text("x")              # write outside
+    (tmp_path / "outside").read_text()                  # read outside
+    assert made.events == ["open"]
+
+
+@pytest.mark.parametrize("where, message", [
+    (b"{writing = 1}", "writing"),
+    (b"{no_such_condition = true}", "no_such_condition"),
+    (b"{writing = true", "invalid rule text (line 1"),
+])
+def test_sink_with_bad_rules_is_refused_with_the_reason(sink, where,
+                                                        message):
+    made, ids = sink
+    before = pyaudit.subscriptions()
+    assert lib.pyaudit_subscribe_ex(b"open", where, made.pointer, ffi.NULL,
+                                    0) == -1
+    assert message in last_error()
+    assert pyaudit.subscriptions() == before
+
+
 def test_sink_failing_without_exception_aborts_with_systemerror(sink):
     failing = CallbackSink(fail=True)
     made, ids = sink
