@@ -23,7 +23,7 @@ process's end (python/cpython#110052).  On this project's machine (2 cores, 6
 jobs), 3.10.13 crashed in 12 of 2,000 runs; 3.8, 3.9 and 3.11 to 3.13 in
 none.
 
-tests/test_shutdown.py runs the same kind of program with pyaudit busy and
+tests/reliability/test_shutdown.py runs the same kind of program with pyaudit busy and
 reports this crash on 3.10 as an expected failure, naming this script.
 """
 

@@ -3,7 +3,7 @@
 
     python3 tools/debian_python.py [options] VERSION [pytest arguments...]
     python3 tools/debian_python.py 3.14
-    python3 tools/debian_python.py 3.15 tests/test_embed.py -x
+    python3 tools/debian_python.py 3.15 tests/embed -x
 
 Fetches Debian's python3.X packages (unstable by default) and the shared
 libraries they need, glibc included, from the Debian mirror named in this
@@ -24,7 +24,7 @@ host's, so .cpython-debian/X/root/usr/local/bin/pythonX is a small shell
 script that starts Debian's binary through Debian's dynamic loader
 (ld.so --library-path ROOT-LIBS --argv0 $0).  sys.executable is that script,
 so tests that start `sys.executable` get the same interpreter.  C code that
-tests compile with $CC (tests/test_embed.py's hosts, cffi's modules) goes
+tests compile with $CC (tests/embed's hosts, cffi's modules) goes
 through .cpython-debian/X/bin/cc, a gcc wrapper: Debian's include directory
 last (its pyconfig.h includes <x86_64-linux-gnu/python3.X/pyconfig.h>), and
 for executables Debian's loader as ELF interpreter and an RPATH to the
@@ -519,7 +519,7 @@ def copy_tree(root, rev=None):
     files), or of commit `rev`, so that runs for different versions never
     share build products."""
     shutil.rmtree(root.tree, ignore_errors=True)
-    # tests/test_catalog.py reads ../shared/data beside the checkout.
+    # tests/api/test_catalog.py reads ../shared/data beside the checkout.
     shared = os.path.join(os.path.dirname(REPO), "shared")
     link = os.path.join(root.base, "shared")
     if os.path.lexists(link):
@@ -601,7 +601,7 @@ def test_environment(root):
     env.pop("PYTHONHOME", None)
     env.pop("PYAUDIT_BACKEND", None)
     env["PYTHONPATH"] = root.site
-    # For the C hosts of tests/test_embed.py: the embedded interpreter
+    # For the C hosts of tests/embed: the embedded interpreter
     # cannot find its stdlib from the host's path.
     env["PYTHONHOME"] = root.prefix
     env["CC"] = root.cc

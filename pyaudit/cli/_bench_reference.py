@@ -85,8 +85,9 @@ def build():
     try:
         import cffi  # noqa: F401 (checked here, used by the child)
     except ImportError:
-        raise BuildError(NEEDS + "cffi is not installed (pip install "
-                         "'pyaudit[bench]')") from None
+        from .._version import install_command
+        raise BuildError(NEEDS + "cffi is not installed (%s)"
+                         % install_command("bench")) from None
     missing = _compiler_missing()
     if missing is not None:
         raise BuildError(NEEDS + "no C compiler: %r is not on PATH"

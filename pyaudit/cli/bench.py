@@ -432,8 +432,9 @@ def check_inputs(args):
         try:
             import matplotlib  # noqa: F401 (checked before a long run)
         except ImportError:
-            raise BenchError("--plot needs matplotlib: pip install "
-                             "'pyaudit[plot]'") from None
+            from .._version import install_command
+            raise BenchError("--plot needs matplotlib: %s"
+                             % install_command("plot")) from None
         check_output_path("--plot", args.plot)
     if args.json:
         check_output_path("--json", args.json)

@@ -16,7 +16,7 @@
 
 The reference here is written from README.md's rules, independently of
 pyaudit/_patterns.py (which is what it checks).  The harness in fuzz/ does
-the same for the C table against csrc/pattern.c; tests/test_fuzz_harness.py
+the same for the C table against csrc/pattern.c; tests/core/test_fuzz_replay.py
 runs it.
 """
 
@@ -377,7 +377,7 @@ def test_backends_agree(spec, data):
 # decodes the UTF-8), so every whitespace character takes part; as bytes
 # cannot say otherwise, the comparison uses no NUL and nothing that cannot
 # be encoded as UTF-8 (the C API rejects invalid UTF-8 itself: see
-# tests/test_capi.py).
+# tests/embed/test_capi.py).
 
 def _capi_char(c):
     return c != "\0" and not 0xD800 <= ord(c) <= 0xDFFF

@@ -1,7 +1,7 @@
 /* host_lifecycle.c: a C host that exercises pyaudit's C API across
- * Py_Initialize / Py_FinalizeEx cycles.  test_embed.py compiles it with
- * the flags `python -m pyaudit config --cflags --libs` prints, runs it and
- * checks the lines it writes to stdout. */
+ * Py_Initialize / Py_FinalizeEx cycles.  tests/embed/test_host.py
+ * compiles it with the flags `pyaudit config --cflags --libs` prints, runs
+ * it and checks the lines it writes to stdout. */
 #include <pyaudit.h>
 
 #include <stdio.h>
