@@ -8,6 +8,7 @@ a crash) runs in a child via ``run_python``.
 
 import importlib.util
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -47,6 +48,17 @@ def run_python(code, backend=None, args=(), env=None, cwd=None, timeout=120):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def run_program(name, args=(), backend=None, env=None, timeout=120):
+    """Run tests/programs/<name> in a fresh ``sys.executable`` (as
+    ``run_python`` runs code); returns the ``subprocess.CompletedProcess``
+    with text output."""
+    return subprocess.run(
+        [sys.executable, os.path.join(PROGRAMS, name)]
+        + [str(a) for a in args],
+        env=child_env(backend, env), cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout)
+
+
 def check_python(code, backend=None, **kwargs):
     """Like ``run_python`` but fail the test unless the child exits 0;
     returns its stdout."""
@@ -69,3 +81,33 @@ def build_counting_sink(directory):
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module
+
+
+def host_flags():
+    """The flags ``python -m pyaudit config --cflags --libs`` prints, for
+    building a C host that embeds Python and links pyaudit."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pyaudit", "config", "--cflags", "--libs"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, check=True)
+    return shlex.split(done.stdout)
+
+
+def compile_host(source, directory):
+    """Compile the C host ``source`` into ``directory`` with
+    ``-Wall -Wextra -Werror`` and ``host_flags()``; returns its path."""
+    target = os.path.join(str(directory),
+                          os.path.splitext(os.path.basename(source))[0])
+    done = subprocess.run(
+        [os.environ.get("CC", "cc"), "-Wall", "-Wextra", "-Werror", source,
+         "-o", target] + host_flags(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True)
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+def host_env():
+    """The environment for a C host: its embedded interpreter is the base
+    Python, not this venv, so point it at the pyaudit under test."""
+    return dict(child_env(), PYTHONUNBUFFERED="1")
