@@ -7,6 +7,7 @@
  * one checker of its input: patterns, capacity, stack depth and
  * interpreters are validated here and in the core, not in Python.
  */
+#include "capi.h"
 #include "compat.h"
 #include "core.h"
 #include "error.h"
@@ -866,50 +867,44 @@ module_set_types(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* A C sink subscribed from Python (pyaudit.capi): the C API's rules, with
+ * patterns as the bytes it takes, but tied to this interpreter, which
+ * keeps keepalive (the cffi callback behind address, say) alive until the
+ * sink is unsubscribed or the interpreter ends.  interpreters: "main" (the
+ * C API's default) or "all" (PYAUDIT_ALL_INTERPRETERS).  Failures raise
+ * with the C API's message, which pyaudit_last_error() also gives. */
 static PyObject *
 module_subscribe_sink(PyObject *module, PyObject *args)
 {
-    PyObject *patterns, *keepalive, *interpreters;
+    const char *patterns;
+    PyObject *keepalive;
+    const char *interpreters;
     unsigned long long address, userdata;
-    if (!PyArg_ParseTuple(args, "OKKOO:_subscribe_sink", &patterns, &address,
+    if (!PyArg_ParseTuple(args, "yKKOs:_subscribe_sink", &patterns, &address,
                           &userdata, &keepalive, &interpreters)) {
         return NULL;
     }
+    unsigned int flags;
+    if (strcmp(interpreters, "main") == 0) {
+        flags = 0;
+    }
+    else if (strcmp(interpreters, "all") == 0) {
+        flags = PYAUDIT_ALL_INTERPRETERS;
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "interpreters must be 'main' (the C "
+                     "API's default) or 'all', not '%s'", interpreters);
+        return NULL;
+    }
     module_state *state = get_state(module);
-    pyaudit_audience audience;
-    if (audience_from(interpreters, PYAUDIT_KIND_SINK, &audience) < 0) {
-        return NULL;
-    }
-    if (address == 0) {
-        PyErr_SetString(PyExc_ValueError, "the sink is a NULL function");
-        return NULL;
-    }
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, state->home);
-    if (sub == NULL) {
-        return raise_core_error(state);
-    }
-    sub->audience = audience;
-    sub->sink = (pyaudit_sink_fn)(uintptr_t)address;
-    sub->userdata = (void *)(uintptr_t)userdata;
-    sub->keepalive = Py_NewRef(keepalive);
-    long id = -1;
-    if (parse_patterns(&sub->patterns, patterns) == 0) {
-        if (pyaudit_core_install() < 0 || pyaudit_core_add(sub) < 0) {
-            if (!PyErr_Occurred()) {
-                raise_core_error(state);
-            }
-        }
-        else {
-            id = sub->id;
-        }
-    }
-    if (id < 0) {
-        pyaudit_sub_release_python(sub);
-    }
-    pyaudit_sub_decref(sub);        /* the core keeps it live */
-    return id < 0 ? NULL : PyLong_FromLong(id);
+    long id = pyaudit_capi_subscribe(
+        patterns, NULL, (pyaudit_sink_fn)(uintptr_t)address,
+        (void *)(uintptr_t)userdata, flags, state->home, keepalive);
+    return id < 0 ? raise_core_error(state) : PyLong_FromLong(id);
 }
 
+/* Unsubscribe a C sink; what keeps one made in this interpreter alive is
+ * released (one made elsewhere keeps it until its interpreter ends). */
 static PyObject *
 module_unsubscribe_sink(PyObject *module, PyObject *arg)
 {
@@ -917,15 +912,15 @@ module_unsubscribe_sink(PyObject *module, PyObject *arg)
     if (id == -1 && PyErr_Occurred()) {
         return NULL;
     }
+    module_state *state = get_state(module);
     pyaudit_sub *sub = pyaudit_core_find_sink(id);
     if (sub == NULL) {
-        PyErr_Format(PyExc_ValueError, "no live C subscription has id %ld",
-                     id);
-        return NULL;
+        return raise_core_error(state);
     }
     pyaudit_core_remove(sub);
-    if (sub->home == get_state(module)->home) {
+    if (sub->home != NULL && sub->home == state->home) {
         pyaudit_sub_release_callable(sub);
+        pyaudit_home_close_if_unused(sub->home);
     }
     pyaudit_sub_decref(sub);
     Py_RETURN_NONE;
@@ -945,7 +940,8 @@ static PyMethodDef module_methods[] = {
      "and reads in this interpreter."},
     {"_subscribe_sink", module_subscribe_sink, METH_VARARGS,
      "_subscribe_sink(patterns, address, userdata, keepalive, "
-     "interpreters) -> id: a C sink kept alive with keepalive, closed "
+     "interpreters) -> id: the C sink at address (patterns: bytes; "
+     "interpreters: 'main' or 'all') kept alive with keepalive, closed "
      "when this interpreter ends."},
     {"_unsubscribe_sink", module_unsubscribe_sink, METH_O,
      "_unsubscribe_sink(id): close a sink made by _subscribe_sink."},
