@@ -396,6 +396,10 @@ typedef struct {
     PyObject_HEAD
     pyaudit_sub *sub;           /* a reference */
     PyObject *items;            /* owned: the items, a tuple of str */
+    PyObject *undelivered;      /* owned: a list of events a drain built
+                                   but could not hand over (a signal
+                                   handler raised), for the next drain;
+                                   or NULL */
 } HandleObject;
 
 /* The records of a closed recorder are the handle's to release: nothing
@@ -414,6 +418,7 @@ handle_traverse(HandleObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->items);
+    Py_VISIT(self->undelivered);
     /* Recorded events can refer back to their recorder: let the collector
      * see them.  A watch callback is the core's while the subscription is
      * live (it stays live without its handle), so it is not visited. */
@@ -427,6 +432,7 @@ static int
 handle_clear(HandleObject *self)
 {
     /* An unreachable handle can never drain: its records may go. */
+    Py_CLEAR(self->undelivered);
     if (self->sub != NULL && self->sub->ring != NULL) {
         pyaudit_ring_clear(self->sub->ring);
     }
@@ -440,6 +446,7 @@ handle_dealloc(HandleObject *self)
      * it live until it is closed. */
     PyTypeObject *type = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->undelivered);
     release_closed_records(self);
     if (self->sub != NULL) {
         pyaudit_sub_decref(self->sub);
@@ -487,7 +494,35 @@ handle_drain(HandleObject *self, PyObject *unused)
                         "not only pyaudit._pyaudit");
         return NULL;
     }
-    return pyaudit_ring_drain(ring, home->event_type);
+    /* A signal handler that raises now takes nothing from the ring. */
+    if (PyErr_CheckSignals() < 0) {
+        return NULL;
+    }
+    PyObject *events = pyaudit_ring_drain(ring, home->event_type);
+    if (events == NULL) {
+        return NULL;
+    }
+    if (self->undelivered != NULL) {
+        PyObject *joined = PySequence_Concat(self->undelivered, events);
+        if (joined == NULL) {
+            /* No memory to join them: the older ones now, these next
+             * time, in order. */
+            PyErr_Clear();
+            PyObject *older = self->undelivered;
+            self->undelivered = events;
+            return older;
+        }
+        Py_CLEAR(self->undelivered);
+        Py_SETREF(events, joined);
+    }
+    /* A signal that arrived while draining: its handler runs here, where
+     * the events can still be kept for the next drain (raised in the
+     * caller's code, as soon as this returns, it would lose them). */
+    if (PyErr_CheckSignals() < 0) {
+        self->undelivered = events;
+        return NULL;
+    }
+    return events;
 }
 
 static PyObject *
@@ -495,8 +530,15 @@ handle_clear_records(HandleObject *self, PyObject *unused)
 {
     (void)unused;
     pyaudit_ring *ring = ring_of(self, "clear");
-    return ring == NULL ? NULL
-           : PyLong_FromSize_t(pyaudit_ring_clear(ring));
+    if (ring == NULL) {
+        return NULL;
+    }
+    size_t cleared = 0;
+    if (self->undelivered != NULL) {
+        cleared = (size_t)PyList_GET_SIZE(self->undelivered);
+        Py_CLEAR(self->undelivered);
+    }
+    return PyLong_FromSize_t(cleared + pyaudit_ring_clear(ring));
 }
 
 static PyObject *
@@ -779,6 +821,7 @@ module_subscribe(PyObject *module, PyObject *args, PyObject *kwargs)
         goto fail;
     }
     handle->items = items_of(&sub->patterns);
+    handle->undelivered = NULL;
     handle->sub = sub;          /* the handle takes our reference */
     if (handle->items == NULL) {
         Py_DECREF(handle);

@@ -178,7 +178,15 @@ class Handle:
         with self._lock:
             records, self._buffer = self._buffer, []
         event = self._core.event_type
-        return [event(*record) for record in records]
+        try:
+            return [event(*record) for record in records]
+        except BaseException:
+            # Interrupted (a signal handler raised, say): the records go
+            # back in front of those that arrived meanwhile, for the next
+            # drain.
+            with self._lock:
+                self._buffer[:0] = records
+            raise
 
     def clear(self):
         with self._lock:
