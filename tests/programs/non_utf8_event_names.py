@@ -12,7 +12,6 @@ whatever pyaudit does.)  Prints one JSON object.
 import ctypes
 import json
 import logging
-import sys
 
 import pyaudit
 from pyaudit.capi import ffi, lib

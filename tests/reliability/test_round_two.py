@@ -21,8 +21,8 @@ import pytest
 
 import pyaudit
 
-from support import (PROGRAMS, build_counting_sink, check_python,
-                     compile_host, host_env, run_program)
+from support import (PROGRAMS, check_python, compile_host, host_env,
+                     run_program)
 
 sys.path.insert(0, PROGRAMS)
 import native_helpers  # noqa: E402
@@ -292,7 +292,7 @@ def test_two_first_subscriptions_at_once_both_succeed(backend):
                       "b": {"first_subscribe_race.ping": 1}}
 
 
-# -- 12: fork() inside a watch callback ----------------------------------------
+# -- 12: fork() inside a watch callback ---------------------------------------
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_process_forked_in_a_watch_callback_gets_callbacks(backend):
@@ -302,7 +302,7 @@ def test_process_forked_in_a_watch_callback_gets_callbacks(backend):
                       "parent after": seen}
 
 
-# -- 13: event names chosen to collide in the name hash -------------------------
+# -- 13: event names chosen to collide in the name hash -----------------------
 
 FLOOD_NAMES = 20_000
 FLOOD_FACTOR = 5    # linear costs stay within it; quadratic ones do not
@@ -335,7 +335,7 @@ def test_names_differing_in_their_last_bytes_cost_what_random_names_cost(
     assert flood["low_bits"] < FLOOD_FACTOR * flood["random"], flood
 
 
-# -- 14: subscribing many patterns ----------------------------------------------
+# -- 14: subscribing many patterns --------------------------------------------
 
 STALL_PER_THOUSAND = 0.005  # seconds of stall allowed per 1,000 patterns
 STALL_SLACK = 0.025         # the machine's own scheduling noise
@@ -352,7 +352,7 @@ def test_subscribing_stalls_other_threads_briefly_per_pattern(backend):
             assert stall < allowed, (n, step, result)
 
 
-# -- event names that are not UTF-8, raised from C ------------------------------
+# -- event names that are not UTF-8, raised from C ----------------------------
 
 def test_event_names_that_are_not_utf8_reach_every_kind():
     result = program_result("non_utf8_event_names.py")
