@@ -29,43 +29,53 @@ pyaudit_load4(const char *p)
 
 #define PYAUDIT_HASH_MULTIPLIER 0x9E3779B97F4A7C15ull
 
-/* The per-process secret the hash mixes into every round (sync.c).  Event
- * names can come from untrusted code (sys.audit) or from data, and the
- * maps that keep names (counts, the name cache) must not be flooded with
- * names chosen to collide: without the seed, such names are easy to make
- * offline. */
+/* The per-process secret the hash starts from (sync.c).  Event names can
+ * come from untrusted code (sys.audit) or from data, and the maps that
+ * keep names (counts, the name cache) must not be flooded with names
+ * chosen to collide: after the first block, how two names' states differ
+ * depends on the secret, so colliding names cannot be made offline. */
 extern uint64_t pyaudit_hash_seed;
 
-/* Hash len bytes 8 at a time (overlapping loads for the tail, so nothing
- * outside the name is read): a 20-byte name costs three multiplies, where
- * a byte-at-a-time hash costs twenty. */
+/* The hash works on 8-byte blocks, the last one zero-padded, so that the
+ * hook can compute it in the same pass that finds the name's length and
+ * its dots (table.h), and a prefix's hash from the blocks before it. */
+static inline uint64_t
+pyaudit_hash_mix(uint64_t state, uint64_t block)
+{
+    return (state ^ block) * PYAUDIT_HASH_MULTIPLIER;
+}
+
+static inline uint32_t
+pyaudit_hash_finish(uint64_t state, size_t len)
+{
+    state = (state ^ len) * PYAUDIT_HASH_MULTIPLIER;
+    /* The maps use the low bits: fold the well-mixed high half in. */
+    return (uint32_t)(state ^ (state >> 32));
+}
+
+/* The first n (<= 8) bytes of p as a block, the rest zero. */
+static inline uint64_t
+pyaudit_load_partial(const char *p, size_t n)
+{
+    uint64_t block = 0;
+    memcpy(&block, p, n);
+    return block;
+}
+
+/* The hash of len bytes (any buffer; the hook's pass gives the same). */
 static inline uint32_t
 pyaudit_hash(const char *name, size_t len)
 {
-    uint64_t seed = pyaudit_hash_seed;
-    uint64_t h = (len + 1) * PYAUDIT_HASH_MULTIPLIER;
-    if (len >= 8) {
-        for (size_t i = 0; i + 8 < len; i += 8) {
-            h = (h ^ pyaudit_load8(name + i) ^ seed)
-                * PYAUDIT_HASH_MULTIPLIER;
-        }
-        h = (h ^ pyaudit_load8(name + len - 8) ^ seed)
-            * PYAUDIT_HASH_MULTIPLIER;
+    uint64_t state = pyaudit_hash_seed;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        state = pyaudit_hash_mix(state, pyaudit_load8(name + i));
     }
-    else if (len >= 4) {
-        uint64_t word = ((uint64_t)pyaudit_load4(name) << 32)
-                        | pyaudit_load4(name + len - 4);
-        h = (h ^ word ^ seed) * PYAUDIT_HASH_MULTIPLIER;
+    if (i < len) {
+        state = pyaudit_hash_mix(state, pyaudit_load_partial(name + i,
+                                                             len - i));
     }
-    else {
-        uint64_t word = len == 0 ? 0
-                        : ((uint64_t)(unsigned char)name[0] << 16)
-                          | ((uint64_t)(unsigned char)name[len / 2] << 8)
-                          | (unsigned char)name[len - 1];
-        h = (h ^ word ^ seed) * PYAUDIT_HASH_MULTIPLIER;
-    }
-    /* The table uses the low bits: fold the well-mixed high half in. */
-    return (uint32_t)(h ^ (h >> 32));
+    return pyaudit_hash_finish(state, len);
 }
 
 /* Whether a and b, both len bytes long, are equal. */

@@ -10,6 +10,38 @@
 #  include <frameobject.h>     /* PyFrameObject's fields, before 3.11 */
 #endif
 
+/* The byte order, for the hook's word-at-a-time scan of event names. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define PYAUDIT_LITTLE_ENDIAN 1
+#else
+#  define PYAUDIT_LITTLE_ENDIAN 0
+#endif
+
+/* The index of the lowest set bit of a non-zero word. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYAUDIT_CTZ64(x) ((unsigned)__builtin_ctzll(x))
+#else
+static inline unsigned
+pyaudit_ctz64(unsigned long long x)
+{
+    unsigned n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+#  define PYAUDIT_CTZ64(x) pyaudit_ctz64(x)
+#endif
+
+/* Not checked by AddressSanitizer: the hook's scan of event names reads
+ * whole 8-byte blocks, past a name's end but never into another page. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#  define PYAUDIT_NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+#else
+#  define PYAUDIT_NO_SANITIZE_ADDRESS
+#endif
+
 /* Branch hints for the hook's hot path. */
 #if defined(__GNUC__) || defined(__clang__)
 #  define PYAUDIT_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -173,6 +205,13 @@ pyaudit_this_thread_holds_gil(void)
     ((PyCodeObject *)Py_NewRef((frame)->f_code))
 #  define PYAUDIT_FRAME_LASTI(frame) ((frame)->f_lasti)
 #  define PYAUDIT_FRAME_BACK(frame) ((PyFrameObject *)Py_XNewRef((frame)->f_back))
+#endif
+
+/* Whether the garbage collector tracks a GC object (public from 3.9). */
+#if PY_VERSION_HEX >= 0x03090000
+#  define PYAUDIT_GC_IS_TRACKED(op) PyObject_GC_IsTracked(op)
+#else
+#  define PYAUDIT_GC_IS_TRACKED(op) _PyObject_GC_IS_TRACKED(op)
 #endif
 
 /* Py_XNewRef arrived in 3.10. */

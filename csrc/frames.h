@@ -28,6 +28,32 @@ int pyaudit_frames_take(pyaudit_frame *out, int depth);
  * or NULL with an exception set.  The frames stay owned by the caller. */
 PyObject *pyaudit_frames_resolve(const pyaudit_frame *frames, int n);
 
+/* Resolving many stacks (a drain): the same frames, and often the same
+ * whole stack, come again and again, and finding a line costs a walk of
+ * the code's line table, so resolved frames and the last stack are kept
+ * for the resolver's life.  Every tuple it makes holds only str and int,
+ * and is not tracked by the garbage collector. */
+#define PYAUDIT_RESOLVER_SLOTS 64
+
+typedef struct {
+    struct {
+        PyObject *code;         /* owned: the key (kept alive so that no
+                                   other code object takes its address) */
+        int lasti;
+        PyObject *entry;        /* owned: (filename, lineno, function) */
+    } slots[PYAUDIT_RESOLVER_SLOTS];
+    pyaudit_frame last[PYAUDIT_MAX_STACK];  /* owned codes: the key */
+    int nlast;
+    PyObject *last_stack;       /* owned, or NULL */
+} pyaudit_resolver;
+
+void pyaudit_resolver_init(pyaudit_resolver *resolver);
+void pyaudit_resolver_clear(pyaudit_resolver *resolver);
+
+/* pyaudit_frames_resolve through a resolver. */
+PyObject *pyaudit_resolver_stack(pyaudit_resolver *resolver,
+                                 const pyaudit_frame *frames, int n);
+
 /* One (filename, lineno, function) tuple for a frame: new reference. */
 PyObject *pyaudit_frame_resolve(const pyaudit_frame *frame);
 

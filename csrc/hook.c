@@ -22,7 +22,10 @@ static PYAUDIT_FAST_THREAD_LOCAL int in_watch_callback;
 typedef struct {
     const char *event;
     size_t len;
-    uint32_t hash;
+    uint32_t hash;              /* unless hash_pending */
+    int hash_pending;           /* hash is made from block on first need */
+    uint64_t block;             /* a name of up to 7 bytes: its block;
+                                   otherwise 0 */
     PyObject *args;             /* borrowed */
     PyInterpreterState *interp; /* the event's interpreter; NULL until
                                    asked for */
@@ -33,6 +36,18 @@ typedef struct {
     int dropping_hooks;         /* the event is CPython dropping every
                                    hook (core.h) */
 } delivery;
+
+static inline uint32_t
+event_hash(delivery *d)
+{
+    if (d->hash_pending) {
+        d->hash = pyaudit_hash_finish(
+            d->len ? pyaudit_hash_mix(pyaudit_hash_seed, d->block)
+                   : pyaudit_hash_seed, d->len);
+        d->hash_pending = 0;
+    }
+    return d->hash;
+}
 
 static inline PyInterpreterState *
 event_interp(delivery *d)
@@ -61,8 +76,8 @@ audience_ok(const pyaudit_sub *sub, delivery *d)
 }
 
 /* Whether the current context is inside sub's scope: its token is in the
- * tuple its home's context variable holds. */
-static int
+ * tuple its home's context variable holds (no Python code runs). */
+static PYAUDIT_NOINLINE int
 in_scope(const pyaudit_sub *sub)
 {
     PyObject *tokens = NULL;
@@ -80,18 +95,52 @@ in_scope(const pyaudit_sub *sub)
     return found;
 }
 
-/* Whether sub gets this event: open, its interpreter's, in scope and
- * satisfying its where= rules.  Rules may run Python code (__fspath__)
- * that closes subscriptions, so whether it is open is asked again after
- * them (the delivery holds the table, which keeps sub). */
+/* Whether target's rules hold for the event (target's roles when its
+ * list found them at compile time). */
 static inline int
-serves(const pyaudit_sub *sub, delivery *d)
+rules_hold(const pyaudit_target *target, delivery *d)
 {
+    const pyaudit_sub *sub = target->sub;
+    return target->roles_known
+           ? pyaudit_rules_match_roles(sub->rules, target->roles, d->args)
+           : pyaudit_rules_match(sub->rules, d->event, d->len, d->args);
+}
+
+/* Whether target's sub gets this event: open, its interpreter's, in scope
+ * and satisfying its where= rules.  Rules may run Python code
+ * (__fspath__) that closes subscriptions, so whether it is open is asked
+ * again after them (the delivery holds the table, which keeps sub). */
+static inline int
+serves(const pyaudit_target *target, delivery *d)
+{
+    const pyaudit_sub *sub = target->sub;
     return pyaudit_sub_active(sub) && audience_ok(sub, d)
            && (sub->scope == NULL || in_scope(sub))
            && (sub->rules == NULL
-               || (pyaudit_rules_match(sub->rules, d->event, d->len, d->args)
-                   && pyaudit_sub_active(sub)));
+               || (rules_hold(target, d) && pyaudit_sub_active(sub)));
+}
+
+/* For a list whose every target has rules: whether one of them holds,
+ * decided inside the reader section without running Python code.  -1:
+ * they cannot be decided so (a path argument needs __fspath__). */
+static int
+some_rule_holds(const pyaudit_targets *targets, const char *event,
+                size_t len, PyObject *args)
+{
+    for (uint32_t i = 0; i < targets->count; i++) {
+        const pyaudit_target *target = &targets->targets[i];
+        if (!pyaudit_sub_active(target->sub)) {
+            continue;
+        }
+        const pyaudit_event_roles *roles = target->roles_known
+            ? target->roles : pyaudit_roles_find(event, len);
+        int holds = pyaudit_rules_decide_in_c(target->sub->rules, roles,
+                                              args);
+        if (holds != 0) {
+            return holds;
+        }
+    }
+    return 0;
 }
 
 /* The time.time_ns() clock and threading.get_ident(), read once per
@@ -124,7 +173,7 @@ deliver_count(const pyaudit_target *target, delivery *d)
     uint64_t *cell = target->count_cell;
     if (cell == NULL) {
         cell = pyaudit_counts_cell(target->sub->counts, d->event, d->len,
-                                   d->hash);
+                                   event_hash(d));
         if (cell == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -132,6 +181,25 @@ deliver_count(const pyaudit_target *target, delivery *d)
     }
     pyaudit_counts_bump(cell);
     return 0;
+}
+
+/* The event-name str of the event's interpreter, whose home is home. */
+static inline PyObject *
+event_name(delivery *d, pyaudit_home *home)
+{
+    if (d->name == NULL) {
+        d->name = d->block != 0
+            ? pyaudit_names_find_short(&home->names, d->block) : NULL;
+        if (d->name == NULL) {
+            d->name = d->block != 0
+                ? pyaudit_names_get_short_slow(&home->names, d->block,
+                                               d->event, d->len,
+                                               event_hash(d))
+                : pyaudit_names_get(&home->names, d->event, d->len,
+                                    event_hash(d));
+        }
+    }
+    return d->name;
 }
 
 static int
@@ -143,16 +211,17 @@ deliver_record(const pyaudit_target *target, delivery *d)
     int nframes = ring->depth ? pyaudit_frames_take(frames, ring->depth) : 0;
     stamp(d);
     if (sub->home->interp == event_interp(d)) {
-        if (d->name == NULL) {
-            d->name = pyaudit_names_get(&sub->home->names, d->event, d->len,
-                                        d->hash);
-            if (d->name == NULL) {
-                pyaudit_frames_release(frames, nframes);
-                return -1;
-            }
+        if (event_name(d, sub->home) == NULL) {
+            pyaudit_frames_release(frames, nframes);
+            return -1;
         }
-        pyaudit_ring_push(ring, d->name, d->args, NULL, frames, nframes,
-                          d->time_ns, d->thread_id, sub->home->interp_id);
+        if (pyaudit_ring_push_fast(ring, d->name, d->args, frames, nframes,
+                                   d->time_ns, d->thread_id,
+                                   sub->home->interp_id) < 0) {
+            pyaudit_ring_push(ring, d->name, d->args, NULL, frames, nframes,
+                              d->time_ns, d->thread_id,
+                              sub->home->interp_id);
+        }
         return 0;
     }
     /* Another interpreter's event, for a recorder of all of them. */
@@ -194,13 +263,9 @@ deliver_watch(const pyaudit_target *target, delivery *d)
     if (callback == NULL) {
         return 0;               /* closed meanwhile */
     }
-    if (d->name == NULL) {
-        d->name = pyaudit_names_get(&target->sub->home->names, d->event,
-                                    d->len, d->hash);
-        if (d->name == NULL) {
-            Py_DECREF(callback);
-            return -1;
-        }
+    if (event_name(d, target->sub->home) == NULL) {
+        Py_DECREF(callback);
+        return -1;
     }
     PyObject *argv[2] = {d->name, d->args};
     in_watch_callback = 1;
@@ -272,7 +337,7 @@ deliver_deny(const pyaudit_target *target, delivery *d)
     int own = sub->home != NULL && sub->home->interp == event_interp(d)
               && sub->home->denied_type != NULL;
     PyObject *name = own ? pyaudit_names_get(&sub->home->names, d->event,
-                                             d->len, d->hash)
+                                             d->len, event_hash(d))
                          : pyaudit_name_str(d->event, d->len);
     PyObject *where = name != NULL ? caller() : NULL;
     if (where == NULL) {
@@ -314,6 +379,46 @@ static const deliver_fn deliver[PYAUDIT_KIND_LIMIT] = {
 
 /* ---- the dispatcher ----------------------------------------------------- */
 
+/* The early exit for lists of plain counts and plain records of their own
+ * interpreter (PYAUDIT_TARGETS_NO_PYTHON): no scope or rules to check, no
+ * Python code to run, so no indirect calls either. */
+static int
+dispatch_plain(const pyaudit_targets *targets, delivery *d)
+{
+    int one_interpreter = pyaudit_core_sole_interpreter() != NULL;
+    int result = 0;
+    for (uint32_t i = 0; i < targets->count; i++) {
+        const pyaudit_target *target = &targets->targets[i];
+        pyaudit_sub *sub = target->sub;
+        if (!pyaudit_sub_active(sub)
+            || (!one_interpreter && !audience_ok(sub, d))
+            || (sub->scope != NULL && !in_scope(sub))) {
+            continue;
+        }
+        if (sub->kind == PYAUDIT_KIND_COUNT) {
+            if (deliver_count(target, d) < 0) {
+                result = -1;
+                break;
+            }
+            continue;
+        }
+        if (event_name(d, sub->home) == NULL) {
+            result = -1;
+            break;
+        }
+        stamp(d);
+        if (pyaudit_ring_push_fast(sub->ring, d->name, d->args, NULL, 0,
+                                   d->time_ns, d->thread_id,
+                                   sub->home->interp_id) < 0) {
+            pyaudit_ring_push(sub->ring, d->name, d->args, NULL, NULL, 0,
+                              d->time_ns, d->thread_id,
+                              sub->home->interp_id);
+        }
+    }
+    Py_XDECREF(d->name);
+    return result;
+}
+
 /* Deliver one event to its targets in order; stops at the first failure
  * (an exception is then set). */
 static int
@@ -322,7 +427,7 @@ dispatch(const pyaudit_targets *targets, delivery *d)
     int result = 0;
     for (uint32_t i = 0; i < targets->count; i++) {
         const pyaudit_target *target = &targets->targets[i];
-        if (serves(target->sub, d)
+        if (serves(target, d)
             && deliver[target->sub->kind](target, d) < 0) {
             result = -1;
             break;
@@ -332,66 +437,175 @@ dispatch(const pyaudit_targets *targets, delivery *d)
     return result;
 }
 
-/* Everything after the two-byte rejection; out of line, so that the
- * rejection needs no stack frame.  reader is the caller's reader section
- * (parallel mode) or NULL. */
-static PYAUDIT_NOINLINE int
-lookup_and_deliver(pyaudit_table *table, const char *event, PyObject *args,
-                   pyaudit_reader *reader)
+/* Leave the reader section this hook call entered (sync.h): the slot is
+ * this thread's, read again rather than passed down. */
+static inline void
+leave_reader_section(void)
 {
-    delivery d;
-    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
-                                                          &d.hash, &d.len);
-    int result = 0;
-    if (PYAUDIT_LIKELY(targets == NULL)) {
-        goto done;
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_end(pyaudit_my_reader);
     }
+}
+
+/* count_hit with several interpreters: each subscription's audience. */
+static PYAUDIT_NOINLINE int
+count_hit_by_audience(const pyaudit_targets *targets)
+{
+    const pyaudit_target *target = targets->targets;
+    const pyaudit_target *end = target + targets->count;
+    delivery d;
+    d.interp = NULL;
+    do {
+        if (pyaudit_sub_active(target->sub)
+            && audience_ok(target->sub, &d)
+            && (target->sub->scope == NULL || in_scope(target->sub))) {
+            pyaudit_counts_bump(target->count_cell);
+        }
+    } while (++target < end);
+    leave_reader_section();
+    return 0;
+}
+
+/* A hit on a list of plain counts of a known name: add one to the cells
+ * the table points at.  With one interpreter, every subscription is its
+ * own. */
+static PYAUDIT_NOINLINE int
+count_hit(const pyaudit_targets *targets)
+{
+    if (PYAUDIT_UNLIKELY(pyaudit_core_sole_interpreter() == NULL)) {
+        return count_hit_by_audience(targets);
+    }
+    const pyaudit_target *target = targets->targets;
+    const pyaudit_target *end = target + targets->count;
+    do {
+        if (pyaudit_sub_active(target->sub)
+            && (target->sub->scope == NULL || in_scope(target->sub))) {
+            pyaudit_counts_bump(target->count_cell);
+        }
+    } while (++target < end);
+    leave_reader_section();
+    return 0;
+}
+
+/* Where a hit's name length and hash come from: a name of at most 7 bytes
+ * passes its first block, from which the hash is made only if a kind
+ * needs it. */
+#define SHORT_NAME ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* Any other hit: deliver to targets.  Out of line, so that the lookups
+ * before it need few registers.  len is the name's length, with
+ * SHORT_NAME set when hash_or_block is its first block rather than its
+ * hash. */
+static PYAUDIT_NOINLINE int
+deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
+            const char *event, PyObject *args, uint64_t hash_or_block,
+            size_t len)
+{
+    if ((targets->flags & PYAUDIT_TARGETS_ALL_RULES)
+        && some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
+        /* A guard's common case: its rules hold for none (an open for
+         * reading, a connection to an allowed host). */
+        leave_reader_section();
+        return 0;
+    }
+    delivery d;
     d.event = event;
+    d.len = len & ~SHORT_NAME;
+    d.block = len & SHORT_NAME ? hash_or_block : 0;
+    d.hash = (uint32_t)hash_or_block;
+    d.hash_pending = (len & SHORT_NAME) != 0;
     d.args = args;
     d.interp = NULL;
     d.name = NULL;
     d.time_ns = -1;
     d.dropping_hooks = 0;
-    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
-        /* Counting a known name adds to a cell the table points at. */
-        const pyaudit_target *target = targets->targets;
-        const pyaudit_target *end = target + targets->count;
-        do {
-            if (pyaudit_sub_active(target->sub)
-                && audience_ok(target->sub, &d)) {
-                pyaudit_counts_bump(target->count_cell);
-            }
-        } while (++target < end);
-        goto done;
-    }
+    int result;
     if (targets->flags & PYAUDIT_TARGETS_NO_PYTHON) {
         /* Counting and recording run no Python code and never wait, so
          * they need no table reference.  Only a failure (MemoryError) can
          * run Python code, after which dispatch touches nothing of the
          * table. */
-        result = dispatch(targets, &d);
-        goto done;
+        result = dispatch_plain(targets, &d);
+        leave_reader_section();
+        return result;
     }
     /* Python code may run, subscribe or close, and replace the table:
      * hold it, outside the reader section. */
     pyaudit_table_incref(table);
-    if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_end(reader);
-    }
+    leave_reader_section();
     result = dispatch(targets, &d);
     if (d.dropping_hooks) {
         pyaudit_core_hooks_dropped();
     }
     pyaudit_table_decref(table);
     return result;
-
-done:
-    if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_end(reader);
-    }
-    return result;
 }
 
+/* A name of 8 bytes or more (or any name, on a big-endian machine). */
+static PYAUDIT_NOINLINE int
+lookup_long_and_deliver(pyaudit_table *table, const char *event,
+                        PyObject *args)
+{
+    uint32_t hash;
+    size_t len;
+    const pyaudit_targets *targets = pyaudit_table_lookup_long(
+        table, event, &hash, &len);
+    if (PYAUDIT_LIKELY(targets == NULL)) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return deliver_hit(table, targets, event, args, hash, len);
+}
+
+/* The targets found for a name of at most 7 bytes: deliver them. */
+static inline int
+deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
+              const char *event, PyObject *args, uint64_t block,
+              size_t len)
+{
+    if (targets == NULL) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return deliver_hit(table, targets, event, args, block, len | SHORT_NAME);
+}
+
+/* A name of at most 7 bytes with a '.' where a prefix key ends: its
+ * longest prefix key, unless it is an exact key. */
+static PYAUDIT_NOINLINE int
+short_name_with_prefixes(pyaudit_table *table, const char *event,
+                         PyObject *args, uint64_t block, uint64_t dots,
+                         size_t len)
+{
+    const pyaudit_block_slot *slot = pyaudit_block_find(&table->short_exact,
+                                                        block);
+    const pyaudit_targets *targets = slot != NULL ? slot->targets
+        : pyaudit_table_short_prefix(table, block, dots,
+                                     table->default_targets);
+    return deliver_short(table, targets, event, args, block, len);
+}
+
+/* A name of 8 bytes or more whose first block the Bloom filter does not
+ * know but which has a '.' where a short prefix key ends. */
+static PYAUDIT_NOINLINE int
+long_name_with_prefixes(pyaudit_table *table, const char *event,
+                        PyObject *args, uint64_t block, uint64_t dots)
+{
+    if (pyaudit_table_short_prefix(table, block, dots, NULL) == NULL) {
+        leave_reader_section();
+        return 0;
+    }
+    return lookup_long_and_deliver(table, event, args);
+}
+
+/* Every call below is a tail call, so that no path needs a stack frame
+ * until it has found a hit. */
 int
 pyaudit_hook(const char *event, PyObject *args, void *userdata)
 {
@@ -399,16 +613,66 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
     /* Where hook calls may overlap, mark this thread as reading (sync.h);
      * elsewhere every hook call and every writer hold the one GIL, and the
      * table cannot go while this call runs no Python code. */
-    pyaudit_reader *reader = PYAUDIT_READERS_MARK ? pyaudit_read_begin()
-                                                  : NULL;
-    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
-    if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
-        if (PYAUDIT_READERS_MARK) {
-            pyaudit_read_end(reader);
-        }
-        return 0;
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_begin();
     }
-    return lookup_and_deliver(table, event, args, reader);
+    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
+    if (!PYAUDIT_LITTLE_ENDIAN) {
+        if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
+            goto miss;
+        }
+        return lookup_long_and_deliver(table, event, args);
+    }
+    /* The name's first 8 bytes: two of them reject most misses; they
+     * decide a name of up to 7 bytes, and filter the others. */
+    uint64_t block = pyaudit_load_block(event);
+    if (PYAUDIT_LIKELY(pyaudit_table_rejects_block(table, block))) {
+        goto miss;
+    }
+    uint64_t zeros = pyaudit_zero_bytes(block);
+    uint64_t dots = table->prefix_dots[0];
+    if (zeros != 0) {
+        block = pyaudit_before_end(block, zeros);
+        size_t len = PYAUDIT_CTZ64(zeros) >> 3;
+        if (dots != 0) {
+            dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+            if (PYAUDIT_UNLIKELY(dots != 0)) {
+                return short_name_with_prefixes(table, event, args, block,
+                                                dots, len);
+            }
+        }
+        if (table->fast_reject) {
+            /* No default: a miss unless an exact key, which the Bloom
+             * filter (cheaper than the map) may know. */
+            unsigned bit = pyaudit_bloom_bit(block);
+            if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
+                goto miss;
+            }
+        }
+        const pyaudit_block_slot *slot = block == 0 ? NULL
+            : pyaudit_block_find(&table->short_exact, block);
+        return deliver_short(table, slot != NULL ? slot->targets
+                                                 : table->default_targets,
+                             event, args, block, len);
+    }
+    if (table->fast_reject) {
+        unsigned bit = pyaudit_bloom_bit(block);
+        if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
+            if (dots != 0) {
+                dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+                if (dots != 0) {
+                    return long_name_with_prefixes(table, event, args,
+                                                   block, dots);
+                }
+            }
+            goto miss;
+        }
+    }
+    return lookup_long_and_deliver(table, event, args);
+
+miss:
+    leave_reader_section();
+    return 0;
 }
 
 /* A process forked inside a watch callback: the child's only thread is

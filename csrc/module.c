@@ -341,14 +341,21 @@ filter_matches(FilterObject *self, PyObject *call_args)
     return PyBool_FromLong(matched);
 }
 
+/* A sub's rule text, or None. */
+static PyObject *
+where_of(const pyaudit_sub *sub)
+{
+    if (sub->rules == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(pyaudit_rules_text(sub->rules));
+}
+
 static PyObject *
 filter_get_where(FilterObject *self, void *closure)
 {
     (void)closure;
-    if (self->sub->rules == NULL) {
-        Py_RETURN_NONE;
-    }
-    return PyUnicode_FromString(pyaudit_rules_text(self->sub->rules));
+    return where_of(self->sub);
 }
 
 static PyObject *
@@ -456,10 +463,20 @@ handle_dealloc(HandleObject *self)
     Py_DECREF(type);
 }
 
+/* What closing a sealed subscription raises (pyaudit/_python.py raises
+ * the same). */
+#define SEALED_MESSAGE \
+    "this subscription is sealed (a rule of a sealed policy): it stays " \
+    "in force for the life of the process and cannot be closed"
+
 static PyObject *
 handle_close(HandleObject *self, PyObject *unused)
 {
     (void)unused;
+    if (PYAUDIT_LOAD_RELAXED(self->sub->sealed)) {
+        PyErr_SetString(PyExc_RuntimeError, SEALED_MESSAGE);
+        return NULL;
+    }
     pyaudit_core_remove(self->sub);
     /* Releasing the callback can run any Python code, which is safe now
      * that the core no longer delivers to it. */
@@ -467,6 +484,22 @@ handle_close(HandleObject *self, PyObject *unused)
     if (self->sub->home != NULL) {
         pyaudit_home_close_if_unused(self->sub->home);
     }
+    Py_RETURN_NONE;
+}
+
+/* Seal a live subscription: from now on close() refuses, and nothing in
+ * Python can lift it (dropping the handle or re-importing pyaudit never
+ * closed a subscription).  One way only; sealing twice is fine. */
+static PyObject *
+handle_seal(HandleObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (!pyaudit_sub_active(self->sub)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "a closed subscription cannot be sealed");
+        return NULL;
+    }
+    PYAUDIT_STORE_RELAXED(self->sub->sealed, 1);
     Py_RETURN_NONE;
 }
 
@@ -560,6 +593,13 @@ handle_get_active(HandleObject *self, void *closure)
 }
 
 static PyObject *
+handle_get_sealed(HandleObject *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(PYAUDIT_LOAD_RELAXED(self->sub->sealed));
+}
+
+static PyObject *
 handle_get_id(HandleObject *self, void *closure)
 {
     (void)closure;
@@ -593,10 +633,7 @@ static PyObject *
 handle_get_where(HandleObject *self, void *closure)
 {
     (void)closure;
-    if (self->sub->rules == NULL) {
-        Py_RETURN_NONE;
-    }
-    return PyUnicode_FromString(pyaudit_rules_text(self->sub->rules));
+    return where_of(self->sub);
 }
 
 static PyObject *
@@ -608,7 +645,9 @@ handle_get_parsed(HandleObject *self, void *closure)
 
 static PyMethodDef handle_methods[] = {
     {"close", (PyCFunction)handle_close, METH_NOARGS,
-     "Stop delivery; idempotent."},
+     "Stop delivery; idempotent.  RuntimeError if sealed."},
+    {"seal", (PyCFunction)handle_seal, METH_NOARGS,
+     "Refuse every later close(), for the life of the process."},
     {"drain", (PyCFunction)handle_drain, METH_NOARGS,
      "Recorded events as pyaudit.Event objects, oldest first."},
     {"clear", (PyCFunction)handle_clear_records, METH_NOARGS,
@@ -620,6 +659,7 @@ static PyMethodDef handle_methods[] = {
 
 static PyGetSetDef handle_getset[] = {
     {"active", (getter)handle_get_active, NULL, NULL, NULL},
+    {"sealed", (getter)handle_get_sealed, NULL, NULL, NULL},
     {"id", (getter)handle_get_id, NULL, NULL, NULL},
     {"dropped", (getter)handle_get_dropped, NULL, NULL, NULL},
     {"capacity", (getter)handle_get_capacity, NULL, NULL, NULL},
@@ -749,7 +789,9 @@ attach(pyaudit_sub *sub, PyObject *arg, Py_ssize_t stack)
         if (bounded_int(arg, "capacity", 1, MAX_CAPACITY, &capacity) < 0) {
             return -1;
         }
-        sub->ring = pyaudit_ring_new((size_t)capacity, (int)stack);
+        sub->ring = pyaudit_ring_new(
+            (size_t)capacity, (int)stack,
+            sub->audience == PYAUDIT_AUDIENCE_ALL);
         return sub->ring == NULL ? -1 : 0;
     }
     case PYAUDIT_KIND_COUNT:
@@ -843,8 +885,8 @@ fail:
 
 /* ---- listing ---------------------------------------------------------- */
 
-/* One (id, kind, items, interpreters, where) tuple for sub (where: the
- * rule text or None). */
+/* One (id, kind, items, interpreters, where, sealed) tuple for sub
+ * (where: the rule text or None). */
 static PyObject *
 describe_sub(const pyaudit_sub *sub)
 {
@@ -857,9 +899,10 @@ describe_sub(const pyaudit_sub *sub)
     if (items == NULL) {
         return NULL;
     }
-    return Py_BuildValue("(lsNsz)", sub->id, pyaudit_kinds[sub->kind].name,
+    return Py_BuildValue("(lsNszN)", sub->id, pyaudit_kinds[sub->kind].name,
                          items, audiences[sub->audience],
-                         sub->rules ? pyaudit_rules_text(sub->rules) : NULL);
+                         sub->rules ? pyaudit_rules_text(sub->rules) : NULL,
+                         PyBool_FromLong(PYAUDIT_LOAD_RELAXED(sub->sealed)));
 }
 
 static PyObject *
@@ -976,8 +1019,8 @@ static PyMethodDef module_methods[] = {
      "interpreters='own', scope=None, stack=0) -> Handle; where is rule "
      "text or None"},
     {"subscriptions", module_subscriptions, METH_NOARGS,
-     "[(id, kind, items, interpreters, where), ...] for every live "
-     "subscription, oldest first."},
+     "[(id, kind, items, interpreters, where, sealed), ...] for every "
+     "live subscription, oldest first."},
     {"_set_types", module_set_types, METH_VARARGS,
      "_set_types(Event, Denied, scope_var): what the core builds, raises "
      "and reads in this interpreter."},

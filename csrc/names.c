@@ -15,6 +15,21 @@ pyaudit_names_init(pyaudit_names *names)
 {
     (void)pyaudit_map_init(&names->map, 0);     /* empty: cannot fail */
     names->bytes = 0;
+    memset(names->shorts, 0, sizeof(names->shorts));
+}
+
+PyObject *
+pyaudit_names_get_short_slow(pyaudit_names *names, uint64_t block,
+                             const char *name, size_t len, uint32_t hash)
+{
+    PyObject *str = pyaudit_names_get(names, name, len, hash);
+    if (str != NULL && block != 0) {
+        pyaudit_short_name *entry = &names->shorts[
+            (block * 0x9E3779B97F4A7C15ull) >> 58];
+        Py_XSETREF(entry->str, Py_NewRef(str));
+        entry->block = block;
+    }
+    return str;
 }
 
 PyObject *
@@ -60,6 +75,10 @@ pyaudit_names_get(pyaudit_names *names, const char *name, size_t len,
 void
 pyaudit_names_clear(pyaudit_names *names)
 {
+    for (size_t i = 0; i < PYAUDIT_SHORT_NAMES; i++) {
+        names->shorts[i].block = 0;
+        Py_CLEAR(names->shorts[i].str);
+    }
     for (uint32_t i = 0; i <= names->map.mask; i++) {
         name_entry *entry = names->map.slots[i].value;
         if (names->map.slots[i].key != NULL) {

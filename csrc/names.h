@@ -20,9 +20,19 @@
 #define PYAUDIT_NAMES_MAX_LEN 128
 #define PYAUDIT_NAMES_MAX_BYTES (256 * 1024)
 
+/* Names of up to 7 bytes are also found by their 8-byte block (the bytes
+ * after the end zero), in a small direct-mapped array: one compare. */
+#define PYAUDIT_SHORT_NAMES 64
+
+typedef struct {
+    uint64_t block;             /* 0: empty */
+    PyObject *str;              /* owned */
+} pyaudit_short_name;
+
 typedef struct {
     pyaudit_map map;            /* name -> struct name_entry (owned) */
     size_t bytes;               /* name bytes kept */
+    pyaudit_short_name shorts[PYAUDIT_SHORT_NAMES];
 } pyaudit_names;
 
 void pyaudit_names_init(pyaudit_names *names);
@@ -31,6 +41,24 @@ void pyaudit_names_init(pyaudit_names *names);
  * pyaudit_hash), or NULL with an exception set. */
 PyObject *pyaudit_names_get(pyaudit_names *names, const char *name,
                             size_t len, uint32_t hash);
+
+PyObject *pyaudit_names_get_short_slow(pyaudit_names *names,
+                                       uint64_t block, const char *name,
+                                       size_t len, uint32_t hash);
+
+/* A new reference to the str of a name of up to 7 bytes found by its
+ * block, or NULL (no exception) when it is not in the short cache: then
+ * pyaudit_names_get_short_slow makes it and keeps it there. */
+static inline PyObject *
+pyaudit_names_find_short(pyaudit_names *names, uint64_t block)
+{
+    pyaudit_short_name *entry = &names->shorts[
+        (block * 0x9E3779B97F4A7C15ull) >> 58];
+    if (PYAUDIT_LIKELY(entry->block == block && block != 0)) {
+        return Py_NewRef(entry->str);
+    }
+    return NULL;
+}
 
 /* A new str for name, not cached (NULL with an exception set). */
 PyObject *pyaudit_name_str(const char *name, size_t len);

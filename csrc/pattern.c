@@ -247,6 +247,8 @@ pyaudit_patterns_add(pyaudit_patterns *patterns, const char *item,
     added->len = body_len;
     added->excluded = excluded;
     added->kind = kind;
+    added->hashed = 0;
+    added->hash = 0;
     return 0;
 }
 

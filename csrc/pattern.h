@@ -26,6 +26,9 @@ typedef struct {
     size_t len;             /* length of text */
     int excluded;           /* 1 for a '!' item */
     pyaudit_match_kind kind;
+    int hashed;             /* hash is set (by the table compiler, the
+                               first time it files the item) */
+    unsigned int hash;      /* pyaudit_hash(text, len) */
 } pyaudit_pattern;
 
 typedef struct {

@@ -5,16 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_RECORDS 128
-
-struct pyaudit_chunk {
-    pyaudit_chunk *next;
-    size_t start;               /* records [start, end) are live */
-    size_t end;
-    pyaudit_frame *frames;      /* borrowed from this allocation: depth
-                                   frames per record, or NULL */
-    pyaudit_record records[CHUNK_RECORDS];
-};
+#define CHUNK_RECORDS PYAUDIT_CHUNK_RECORDS
 
 static pyaudit_chunk *
 chunk_new(int depth)
@@ -31,7 +22,7 @@ chunk_new(int depth)
 }
 
 pyaudit_ring *
-pyaudit_ring_new(size_t capacity, int depth)
+pyaudit_ring_new(size_t capacity, int depth, int shared)
 {
     pyaudit_ring *ring = calloc(1, sizeof(pyaudit_ring));
     if (ring == NULL) {
@@ -40,6 +31,7 @@ pyaudit_ring_new(size_t capacity, int depth)
     }
     ring->capacity = capacity;
     ring->depth = depth;
+    ring->shared = shared || PYAUDIT_THREADS_RUN_IN_PARALLEL;
     return ring;
 }
 
@@ -72,10 +64,10 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
 {
     pyaudit_chunk *fresh = NULL;
     for (;;) {
-        pyaudit_spin_lock(&ring->lock);
+        pyaudit_ring_lock(ring);
         if (ring->count >= ring->capacity) {
             ring->dropped++;
-            pyaudit_spin_unlock(&ring->lock);
+            pyaudit_ring_unlock(ring);
             release_given(name, args, flat, frames, nframes);
             free(fresh);
             return 1;
@@ -102,31 +94,19 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
             }
         }
         if (chunk != NULL && chunk->end < CHUNK_RECORDS) {
-            size_t at = chunk->end++;
-            pyaudit_record *record = &chunk->records[at];
-            record->name = Py_XNewRef(name);
-            record->args = Py_XNewRef(args);
-            record->flat = flat;
-            record->time_ns = time_ns;
-            record->thread_id = thread_id;
-            record->interp_id = interp_id;
-            record->nframes = ring->depth ? nframes : -1;
-            if (ring->depth) {
-                memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
-                       (size_t)nframes * sizeof(pyaudit_frame));
-            }
-            ring->count++;
-            pyaudit_spin_unlock(&ring->lock);
+            pyaudit_ring_fill(ring, chunk, name, args, flat, frames,
+                              nframes, time_ns, thread_id, interp_id);
+            pyaudit_ring_unlock(ring);
             free(fresh);        /* another push linked a chunk meanwhile */
             return 0;
         }
-        pyaudit_spin_unlock(&ring->lock);
+        pyaudit_ring_unlock(ring);
         /* No room and no spare: allocate outside the lock, then retry. */
         fresh = chunk_new(ring->depth);
         if (fresh == NULL) {
-            pyaudit_spin_lock(&ring->lock);
+            pyaudit_ring_lock(ring);
             ring->dropped++;
-            pyaudit_spin_unlock(&ring->lock);
+            pyaudit_ring_unlock(ring);
             release_given(name, args, flat, frames, nframes);
             return 1;
         }
@@ -137,12 +117,12 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
 static pyaudit_chunk *
 take_all(pyaudit_ring *ring, size_t *count)
 {
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     pyaudit_chunk *chain = ring->head;
     *count = ring->count;
     ring->head = ring->tail = NULL;
     ring->count = 0;
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
     return chain;
 }
 
@@ -152,12 +132,12 @@ recycle(pyaudit_ring *ring, pyaudit_chunk *chain)
 {
     while (chain != NULL) {
         pyaudit_chunk *next = chain->next;
-        pyaudit_spin_lock(&ring->lock);
+        pyaudit_ring_lock(ring);
         if (ring->spare == NULL) {
             ring->spare = chain;
             chain = NULL;
         }
-        pyaudit_spin_unlock(&ring->lock);
+        pyaudit_ring_unlock(ring);
         free(chain);
         chain = next;
     }
@@ -172,48 +152,92 @@ put_back(pyaudit_ring *ring, pyaudit_chunk *chunk, size_t count)
     while (last->next != NULL) {
         last = last->next;
     }
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     last->next = ring->head;
     if (ring->head == NULL) {
         ring->tail = last;
     }
     ring->head = chunk;
     ring->count += count;
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
 }
 
-/* One event_type instance for a record, taking over its references. */
+/* Whether none of a tuple's items can be part of a reference cycle (none
+ * is of a type the collector follows). */
+static int
+holds_no_cycle(PyObject *tuple)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        if (PyType_IS_GC(Py_TYPE(PyTuple_GET_ITEM(tuple, i)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A new event_type instance of 6 items, not tracked by the collector yet
+ * (its items are unset).  Made directly when the type is laid out as a
+ * tuple (a NamedTuple is), else with its tp_alloc (then tracked). */
 static PyObject *
-make_event(PyObject *event_type, pyaudit_record *record,
-           pyaudit_frame *frames, PyObject *thread_id)
+alloc_event(PyTypeObject *type, int *tracked)
+{
+    *tracked = !(type->tp_basicsize == PyTuple_Type.tp_basicsize
+                 && type->tp_itemsize == PyTuple_Type.tp_itemsize
+                 && type->tp_dictoffset == 0
+                 && type->tp_alloc == PyType_GenericAlloc);
+    if (*tracked) {
+        return type->tp_alloc(type, 6);
+    }
+    return (PyObject *)PyObject_GC_NewVar(PyTupleObject, type, 6);
+}
+
+/* One event_type instance for a record, taking over its references (the
+ * record is left empty). */
+static PyObject *
+make_event(PyTypeObject *type, pyaudit_record *record,
+           pyaudit_frame *frames, PyObject *thread_id,
+           pyaudit_resolver *resolver)
 {
     PyObject *name, *args, *stack;
     if (record->flat != NULL) {
         if (pyaudit_xdata_unpack(record->flat, &name, &args, &stack) < 0) {
             return NULL;
         }
+        pyaudit_xdata_free(record->flat);
+        record->flat = NULL;
     }
     else {
         stack = record->nframes < 0
                 ? Py_NewRef(Py_None)
-                : pyaudit_frames_resolve(frames, record->nframes);
+                : pyaudit_resolver_stack(resolver, frames, record->nframes);
         if (stack == NULL) {
             return NULL;
         }
-        name = Py_NewRef(record->name);
-        args = Py_NewRef(record->args);
+        if (record->nframes > 0) {
+            pyaudit_frames_release(frames, record->nframes);
+        }
+        record->nframes = -1;
+        name = record->name;
+        args = record->args;
+        record->name = record->args = NULL;
     }
     PyObject *time_ns = PyLong_FromLongLong(record->time_ns);
     PyObject *interp_id = PyLong_FromLongLong(record->interp_id);
-    PyTypeObject *type = (PyTypeObject *)event_type;
-    PyObject *event = NULL;
-    if (time_ns != NULL && interp_id != NULL) {
-        event = type->tp_alloc(type, 6);
-    }
+    int tracked = 0;
+    PyObject *event = time_ns != NULL && interp_id != NULL
+                      ? alloc_event(type, &tracked) : NULL;
     if (event == NULL) {
-        Py_DECREF(name);
-        Py_DECREF(args);
-        Py_DECREF(stack);
+        /* The record keeps what it had, so that it can go back. */
+        if (record->flat == NULL && record->name == NULL
+            && name != NULL) {
+            record->name = name;
+            record->args = args;
+        }
+        else {
+            Py_XDECREF(name);
+            Py_XDECREF(args);
+        }
+        Py_XDECREF(stack);
         Py_XDECREF(time_ns);
         Py_XDECREF(interp_id);
         return NULL;
@@ -224,6 +248,17 @@ make_event(PyObject *event_type, pyaudit_record *record,
     PyTuple_SET_ITEM(event, 3, Py_NewRef(thread_id));
     PyTuple_SET_ITEM(event, 4, interp_id);
     PyTuple_SET_ITEM(event, 5, stack);
+    /* Recorded events are drained by the thousand; the collector need not
+     * walk those that can be in no cycle (names, numbers and the like),
+     * as it stops walking such tuples itself. */
+    /* (The name, numbers and stack hold no object of the program: a stack
+     * is tuples of str and int, or plain data from another interpreter.) */
+    if (holds_no_cycle(args)) {
+        PyObject_GC_UnTrack(args);      /* as the collector itself would */
+    }
+    else if (!tracked) {
+        PyObject_GC_Track(event);
+    }
     return event;
 }
 
@@ -235,6 +270,8 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
     PyObject *list = PyList_New((Py_ssize_t)count);
     PyObject *thread_id = NULL;         /* the last one made */
     unsigned long last_thread = 0;
+    pyaudit_resolver resolver;
+    pyaudit_resolver_init(&resolver);
     size_t built = 0;
     pyaudit_chunk *chunk = chain;
     while (list != NULL && chunk != NULL) {
@@ -248,12 +285,12 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
             pyaudit_frame *frames = chunk->frames == NULL ? NULL
                 : &chunk->frames[chunk->start * (size_t)ring->depth];
             PyObject *event = thread_id == NULL ? NULL
-                : make_event(event_type, record, frames, thread_id);
+                : make_event((PyTypeObject *)event_type, record, frames,
+                             thread_id, &resolver);
             if (event == NULL) {
                 Py_CLEAR(list);
                 break;
             }
-            release_record(record, frames);
             PyList_SET_ITEM(list, (Py_ssize_t)built++, event);
         }
         if (list == NULL) {
@@ -265,13 +302,14 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
         chunk = next;
     }
     Py_XDECREF(thread_id);
+    pyaudit_resolver_clear(&resolver);
     if (list == NULL) {
         if (chunk != NULL) {        /* what was not built goes back */
             put_back(ring, chunk, count - built);
         }
-        pyaudit_spin_lock(&ring->lock);
+        pyaudit_ring_lock(ring);
         ring->dropped += built;
-        pyaudit_spin_unlock(&ring->lock);
+        pyaudit_ring_unlock(ring);
     }
     return list;
 }
@@ -296,9 +334,9 @@ pyaudit_ring_clear(pyaudit_ring *ring)
 uint64_t
 pyaudit_ring_dropped(pyaudit_ring *ring)
 {
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     uint64_t dropped = ring->dropped;
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
     return dropped;
 }
 
@@ -306,7 +344,7 @@ int
 pyaudit_ring_traverse(pyaudit_ring *ring, visitproc visit, void *arg)
 {
     int result = 0;
-    pyaudit_spin_lock(&ring->lock);
+    pyaudit_ring_lock(ring);
     for (pyaudit_chunk *chunk = ring->head; chunk != NULL && result == 0;
          chunk = chunk->next) {
         for (size_t i = chunk->start; i < chunk->end && result == 0; i++) {
@@ -319,7 +357,7 @@ pyaudit_ring_traverse(pyaudit_ring *ring, visitproc visit, void *arg)
             }
         }
     }
-    pyaudit_spin_unlock(&ring->lock);
+    pyaudit_ring_unlock(ring);
     return result;
 }
 

@@ -19,6 +19,7 @@
 #include "xdata.h"
 
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     PyObject *name;             /* owned, or NULL when flat is set */
@@ -31,10 +32,24 @@ typedef struct {
                                    asked for */
 } pyaudit_record;
 
+#define PYAUDIT_CHUNK_RECORDS 128
+
 typedef struct pyaudit_chunk pyaudit_chunk;
 
+struct pyaudit_chunk {
+    pyaudit_chunk *next;
+    size_t start;               /* records [start, end) are live */
+    size_t end;
+    pyaudit_frame *frames;      /* borrowed from this allocation: depth
+                                   frames per record, or NULL */
+    pyaudit_record records[PYAUDIT_CHUNK_RECORDS];
+};
+
 typedef struct {
-    pyaudit_spinlock lock;      /* guards everything below */
+    pyaudit_spinlock lock;      /* guards everything below, when shared */
+    int shared;                 /* pushes may come from threads that do
+                                   not share a GIL (a recorder of every
+                                   interpreter, or a free-threaded build) */
     size_t capacity;
     int depth;                  /* frames kept per record (stack=) */
     size_t count;
@@ -45,7 +60,70 @@ typedef struct {
 } pyaudit_ring;
 
 /* NULL with the error set (error.h) when out of memory. */
-pyaudit_ring *pyaudit_ring_new(size_t capacity, int depth);
+pyaudit_ring *pyaudit_ring_new(size_t capacity, int depth, int shared);
+
+static inline void
+pyaudit_ring_lock(pyaudit_ring *ring)
+{
+    if (ring->shared) {
+        pyaudit_spin_lock(&ring->lock);
+    }
+}
+
+static inline void
+pyaudit_ring_unlock(pyaudit_ring *ring)
+{
+    if (ring->shared) {
+        pyaudit_spin_unlock(&ring->lock);
+    }
+}
+
+/* Fill the next record of chunk (the lock held, when shared); the
+ * references to name and args are taken, flat and frames move in. */
+static inline void
+pyaudit_ring_fill(pyaudit_ring *ring, pyaudit_chunk *chunk, PyObject *name,
+                  PyObject *args, pyaudit_xdata *flat,
+                  const pyaudit_frame *frames, int nframes, int64_t time_ns,
+                  unsigned long thread_id, int64_t interp_id)
+{
+    size_t at = chunk->end++;
+    pyaudit_record *record = &chunk->records[at];
+    record->name = Py_XNewRef(name);
+    record->args = Py_XNewRef(args);
+    record->flat = flat;
+    record->time_ns = time_ns;
+    record->thread_id = thread_id;
+    record->interp_id = interp_id;
+    record->nframes = ring->depth ? nframes : -1;
+    if (ring->depth && nframes > 0) {
+        memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
+               (size_t)nframes * sizeof(pyaudit_frame));
+    }
+    ring->count++;
+}
+
+/* The common push, inline: an event of the recorder's own interpreter,
+ * room in the last chunk.  frames: ring->depth taken frames (their
+ * references move to the ring) or NULL.  Returns 0 when done, -1 when the
+ * caller must use pyaudit_ring_push. */
+static inline int
+pyaudit_ring_push_fast(pyaudit_ring *ring, PyObject *name, PyObject *args,
+                       const pyaudit_frame *frames, int nframes,
+                       int64_t time_ns, unsigned long thread_id,
+                       int64_t interp_id)
+{
+    pyaudit_ring_lock(ring);
+    pyaudit_chunk *chunk = ring->tail;
+    if (PYAUDIT_UNLIKELY(chunk == NULL || ring->count >= ring->capacity
+                         || chunk->end == PYAUDIT_CHUNK_RECORDS)) {
+        pyaudit_ring_unlock(ring);
+        return -1;
+    }
+    pyaudit_ring_fill(ring, chunk, name, args, NULL, frames, nframes,
+                      time_ns, thread_id, interp_id);
+    pyaudit_ring_unlock(ring);
+    return 0;
+}
 
 /* One event.  name and args are borrowed (the ring takes references), or
  * NULL with flat given (the ring takes it).  frames: depth taken frames,

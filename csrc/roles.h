@@ -21,7 +21,7 @@ typedef enum {
     PYAUDIT_PROGRAM_LIST        /* every candidate path of a list */
 } pyaudit_program_shape;
 
-typedef struct {
+typedef struct pyaudit_event_roles_s {
     const char *name;
     size_t len;
     const char *args;           /* argument names, each NUL-terminated */

@@ -100,6 +100,11 @@ fs_view(PyObject *value, byte_view *view)
     return 1;
 }
 
+/* Set while pyaudit_rules_decide_in_c runs on this thread: a path that
+ * would need __fspath__ is not asked for, and python_wanted says so. */
+static PYAUDIT_FAST_THREAD_LOCAL int no_python;
+static PYAUDIT_FAST_THREAD_LOCAL int python_wanted;
+
 /* A path argument as bytes: str, bytes or an os.PathLike; 0 for an int
  * (a file descriptor), None or anything else, and when __fspath__ fails.
  * Release view->owner after use. */
@@ -112,6 +117,10 @@ path_view(PyObject *value, byte_view *view)
     }
     if (PyUnicode_Check(value) || PyBytes_Check(value)) {
         return fs_view(value, view);
+    }
+    if (no_python) {
+        python_wanted = 1;
+        return 0;
     }
     PyObject *path = PyOS_FSPath(value);
     if (path == NULL) {
@@ -674,7 +683,25 @@ int
 pyaudit_rules_match(const pyaudit_rules *rules, const char *name,
                     size_t len, PyObject *args)
 {
-    const pyaudit_event_roles *roles = find_roles(rules, name, len);
+    return pyaudit_rules_match_roles(rules, find_roles(rules, name, len),
+                                     args);
+}
+
+int
+pyaudit_rules_decide_in_c(const pyaudit_rules *rules,
+                          const pyaudit_event_roles *roles, PyObject *args)
+{
+    no_python = 1;
+    python_wanted = 0;
+    int result = pyaudit_rules_match_roles(rules, roles, args);
+    no_python = 0;
+    return python_wanted ? -1 : result;
+}
+
+int
+pyaudit_rules_match_roles(const pyaudit_rules *rules,
+                          const pyaudit_event_roles *roles, PyObject *args)
+{
     for (size_t i = 0; i < rules->nalternatives; i++) {
         if (alternative_holds(&rules->alternatives[i], roles, args)) {
             return 1;

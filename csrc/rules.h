@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "pattern.h"
+#include "roles.h"
 
 typedef struct pyaudit_rules pyaudit_rules;
 
@@ -36,6 +37,19 @@ pyaudit_rules *pyaudit_rules_compile(const char *text,
  * arguments that are neither str nor bytes: Python code can run. */
 int pyaudit_rules_match(const pyaudit_rules *rules, const char *name,
                         size_t len, PyObject *args);
+
+/* pyaudit_rules_match with the event's catalog roles already found
+ * (pyaudit_roles_find of its name; NULL for an event the catalog does not
+ * know). */
+int pyaudit_rules_match_roles(const pyaudit_rules *rules,
+                              const pyaudit_event_roles *roles,
+                              PyObject *args);
+
+/* pyaudit_rules_match_roles without running Python code: -1 when a path
+ * argument would have to be asked for its path (__fspath__). */
+int pyaudit_rules_decide_in_c(const pyaudit_rules *rules,
+                              const pyaudit_event_roles *roles,
+                              PyObject *args);
 
 /* The text the rules were compiled from (owned by rules), as listed by
  * pyaudit.subscriptions().  pyaudit's Python layer always passes the

@@ -59,6 +59,10 @@ struct pyaudit_sub {
     pyaudit_kind kind;
     pyaudit_audience audience;
     int active;                 /* cleared by close; read per delivery */
+    int sealed;                 /* set once by seal() (a sealed policy's
+                                   subscription): closing it from Python
+                                   is refused; never cleared; relaxed
+                                   atomic (listed from any interpreter) */
     pyaudit_patterns patterns;  /* owned */
     pyaudit_home *home;         /* a struct reference: the interpreter
                                    that made it (NULL for C sinks made

@@ -8,6 +8,8 @@
  */
 #include "table.h"
 #include "error.h"
+#include "roles.h"
+#include "rules.h"
 #include "sub.h"
 
 #include <stddef.h>
@@ -15,12 +17,14 @@
 #include <string.h>
 
 static pyaudit_map_slot empty_slot;     /* key NULL: every probe misses */
+static pyaudit_block_slot empty_block_slot;     /* block 0: likewise */
 
 pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
-    .min_prefix_length = SIZE_MAX,
     .exact = {&empty_slot, 0, 0},
     .prefix = {&empty_slot, 0, 0},
+    .short_exact = {&empty_block_slot, 0, 64},
+    .short_prefix = {&empty_block_slot, 0, 64},
     .refcnt = 2,    /* the core's, and one never dropped: it is static */
 };
 
@@ -95,6 +99,8 @@ typedef struct {
     uint32_t *excluded;         /* owned: epoch marks per sub */
     uint32_t epoch;
     uint32_t *candidates;       /* owned: n of them */
+    uint64_t prefix_lengths;    /* bit n: some prefix key is n bytes long */
+    int long_prefix;            /* some prefix key is 64 bytes or longer */
     const key_entries **sources;/* owned: room for the most '.' a key has,
                                    plus two */
 } compiler;
@@ -117,7 +123,7 @@ file_items(compiler *c)
     for (size_t k = c->n; k-- > 0;) {
         const pyaudit_patterns *p = &c->subs[k]->patterns;
         for (size_t j = 0; j < p->count; j++) {
-            const pyaudit_pattern *item = &p->items[j];
+            pyaudit_pattern *item = &p->items[j];
             if (item->kind == PYAUDIT_MATCH_ALL) {
                 if (item->excluded) {
                     c->never[k] = 1;
@@ -129,10 +135,22 @@ file_items(compiler *c)
             }
             int exact = item->kind == PYAUDIT_MATCH_EXACT;
             pyaudit_map *map = exact ? &t->exact : &t->prefix;
+            if (!item->hashed) {
+                /* Only the configuration lock's holder writes this. */
+                item->hash = pyaudit_hash(item->text, item->len);
+                item->hashed = 1;
+            }
+            if (!exact) {
+                if (item->len < 64) {
+                    c->prefix_lengths |= (uint64_t)1 << item->len;
+                }
+                else {
+                    c->long_prefix = 1;
+                }
+            }
             int added;
             pyaudit_map_slot *slot = pyaudit_map_put(
-                map, item->text, item->len,
-                pyaudit_hash(item->text, item->len), &added);
+                map, item->text, item->len, item->hash, &added);
             if (slot == NULL) {
                 return -1;
             }
@@ -163,7 +181,9 @@ prefix_keys_of(const compiler *c, const char *name, size_t len,
         return 0;
     }
     for (size_t i = 0; i < len; i++) {
-        if (name[i] != '.') {
+        if (name[i] != '.'
+            || (i + 1 < 64 ? !((c->prefix_lengths >> (i + 1)) & 1)
+                           : !c->long_prefix)) {
             continue;
         }
         const pyaudit_map_slot *slot = pyaudit_map_find(
@@ -197,11 +217,12 @@ compare_u32(const void *a, const void *b)
 }
 
 /* Whether a sub can be delivered to without the general dispatch: no
- * scope, and no where= rules (they may run Python code: __fspath__). */
+ * where= rules (they may run Python code: __fspath__).  A scope is
+ * checked in C there too. */
 static int
 plain(const pyaudit_sub *sub)
 {
-    return sub->scope == NULL && sub->rules == NULL;
+    return sub->rules == NULL;
 }
 
 /* Make the target list of one key from the entries that apply to it;
@@ -271,6 +292,12 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
         pyaudit_target *target = &list->targets[out++];
         target->sub = c->subs[sub];
         target->count_cell = NULL;
+        target->roles = NULL;
+        target->roles_known = 0;
+        if (exact_key != NULL && target->sub->rules != NULL) {
+            target->roles = pyaudit_roles_find(exact_key, exact_len);
+            target->roles_known = 1;
+        }
         if (exact_key != NULL && target->sub->kind == PYAUDIT_KIND_COUNT) {
             target->count_cell = pyaudit_counts_cell(
                 target->sub->counts, exact_key, exact_len,
@@ -283,6 +310,7 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
     }
     list->count = (uint32_t)out;
     list->flags = PYAUDIT_TARGETS_COUNT_ONLY | PYAUDIT_TARGETS_NO_PYTHON
+                  | PYAUDIT_TARGETS_ALL_RULES
                   | (exact_key != NULL ? PYAUDIT_TARGETS_EXACT : 0);
     for (size_t i = 0; i < out; i++) {
         const pyaudit_target *target = &list->targets[i];
@@ -297,16 +325,71 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
         if (!plain_count && !plain_record) {
             list->flags &= ~(uint32_t)PYAUDIT_TARGETS_NO_PYTHON;
         }
+        if (sub->rules == NULL) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_ALL_RULES;
+        }
     }
     return list;
 }
 
+/* The block of a key's first n (at most 8) bytes. */
+static uint64_t
+key_block(const char *key, size_t n)
+{
+    return pyaudit_load_partial(key, n > 8 ? 8 : n);
+}
+
+/* Let the hook's filters pass names that may find this key's list (see
+ * pyaudit_table_may_hold: a prefix key of up to 8 bytes is found in
+ * short_prefix instead of the Bloom filter). */
 static void
-mark_first_two(pyaudit_table *t, const char *key, size_t len)
+mark_filters(pyaudit_table *t, const char *key, size_t len, int prefix)
 {
     unsigned char c0 = len > 0 ? (unsigned char)key[0] : 0;
     unsigned char c1 = len > 1 ? (unsigned char)key[1] : 0;
     t->first_two[c0] |= (uint64_t)1 << (c1 & 63);
+    if (!prefix || len > 8) {
+        unsigned bit = pyaudit_bloom_bit(key_block(key, len));
+        t->bloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
+    }
+}
+
+/* A map of the keys of map no longer than max_len bytes, keyed by their
+ * block. */
+static int
+make_block_map(pyaudit_block_map *out, const pyaudit_map *map,
+               size_t max_len)
+{
+    uint32_t keys = 0;
+    for (uint32_t i = 0; i <= map->mask; i++) {
+        keys += map->slots[i].key != NULL && map->slots[i].len <= max_len
+                && map->slots[i].len > 0;
+    }
+    uint32_t bits = 3;
+    while (((uint32_t)1 << bits) < keys * 2) {
+        bits++;
+    }
+    out->slots = calloc((size_t)1 << bits, sizeof(pyaudit_block_slot));
+    if (out->slots == NULL) {
+        return -1;
+    }
+    out->mask = ((uint32_t)1 << bits) - 1;
+    out->shift = 64 - bits;
+    for (uint32_t i = 0; i <= map->mask; i++) {
+        const pyaudit_map_slot *key = &map->slots[i];
+        if (key->key == NULL || key->len > max_len || key->len == 0) {
+            continue;
+        }
+        uint64_t block = key_block(key->key, key->len);
+        uint32_t j = (uint32_t)((block * PYAUDIT_BLOCK_MULTIPLIER)
+                                >> out->shift);
+        while (out->slots[j].block != 0) {
+            j = (j + 1) & out->mask;
+        }
+        out->slots[j].block = block;
+        out->slots[j].targets = key->value;
+    }
+    return 0;
 }
 
 /* Every key's target list, and the prefix lengths. */
@@ -326,17 +409,14 @@ make_lists(compiler *c)
         size_t n = prefix_keys_of(c, slot->key, slot->len, sources);
         slot->value = merge(c, sources, n, NULL, 0, &failed);
         if (slot->value != NULL) {
-            mark_first_two(t, slot->key, slot->len);
+            mark_filters(t, slot->key, slot->len, 1);
         }
-        size_t k = 0;
-        while (k < t->nprefix_lengths && t->prefix_lengths[k] < slot->len) {
-            k++;
+        if (slot->len <= 64) {      /* the '.' is byte len - 1 */
+            size_t dot = slot->len - 1;
+            t->prefix_dots[dot >> 3] |= (uint64_t)0x80 << (8 * (dot & 7));
         }
-        if (k == t->nprefix_lengths || t->prefix_lengths[k] != slot->len) {
-            memmove(&t->prefix_lengths[k + 1], &t->prefix_lengths[k],
-                    (t->nprefix_lengths - k) * sizeof(size_t));
-            t->prefix_lengths[k] = slot->len;
-            t->nprefix_lengths++;
+        else {
+            t->long_prefixes = 1;
         }
     }
     for (uint32_t i = 0; i <= t->exact.mask && !failed; i++) {
@@ -349,16 +429,18 @@ make_lists(compiler *c)
         slot->value = merge(c, sources, n, slot->key, slot->len,
                                     &failed);
         if (slot->value != NULL) {
-            mark_first_two(t, slot->key, slot->len);
+            mark_filters(t, slot->key, slot->len, 0);
         }
     }
     if (!failed) {
         /* Names under no key: "*" alone. */
         t->default_targets = merge(c, sources, 0, NULL, 0, &failed);
     }
-    t->min_prefix_length = t->nprefix_lengths ? t->prefix_lengths[0]
-                                              : SIZE_MAX;
     t->fast_reject = t->default_targets == NULL;
+    if (!failed && (make_block_map(&t->short_exact, &t->exact, 7) < 0
+                    || make_block_map(&t->short_prefix, &t->prefix, 8) < 0)) {
+        failed = 1;
+    }
     return failed ? -1 : 0;
 }
 
@@ -405,13 +487,10 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
         c.excluded = calloc(n ? n : 1, sizeof(uint32_t));
         c.candidates = malloc((n ? n : 1) * sizeof(uint32_t));
         c.sources = malloc((most_dots + 2) * sizeof(key_entries *));
-        t->prefix_lengths = malloc((prefix_items ? prefix_items : 1)
-                                   * sizeof(size_t));
         ok = c.entries != NULL && c.exact_entries != NULL
              && c.prefix_entries != NULL && c.star != NULL
              && c.never != NULL && c.included != NULL && c.excluded != NULL
-             && c.candidates != NULL && c.sources != NULL
-             && t->prefix_lengths != NULL;
+             && c.candidates != NULL && c.sources != NULL;
         if (!ok) {
             pyaudit_error_nomemory();
         }
@@ -437,24 +516,53 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
 }
 
 const pyaudit_targets *
-pyaudit_table_prefix_lookup(const pyaudit_table *t, const char *name,
-                            size_t len, const pyaudit_targets *best)
+pyaudit_table_prefix_at(const pyaudit_table *t, const char *name,
+                        size_t plen, uint64_t state, uint64_t block,
+                        const pyaudit_targets *best)
 {
-    /* Longer prefixes are tried later and so win. */
-    for (size_t i = 0; i < t->nprefix_lengths; i++) {
-        size_t plen = t->prefix_lengths[i];
-        if (plen > len) {
-            break;
+    uint32_t hash = pyaudit_hash_finish(pyaudit_hash_mix(state, block),
+                                        plen);
+    const pyaudit_map_slot *slot = pyaudit_map_find(&t->prefix, name, plen,
+                                                    hash);
+    return slot != NULL ? slot->value : best;
+}
+
+const pyaudit_targets *
+pyaudit_table_short_prefix(const pyaudit_table *t, uint64_t block,
+                           uint64_t dots, const pyaudit_targets *best)
+{
+    for (; dots != 0; dots &= dots - 1) {
+        uint64_t dot = dots & (0 - dots);   /* top bit of its byte */
+        const pyaudit_block_slot *slot = pyaudit_block_find(
+            &t->short_prefix, block & ((dot << 1) - 1));
+        if (slot != NULL) {
+            best = slot->targets;
         }
-        if (name[plen - 1] == '.') {
+    }
+    return best;
+}
+
+const pyaudit_targets *
+pyaudit_table_lookup_bytes(const pyaudit_table *t, const char *name,
+                           uint32_t *hash_out, size_t *len_out)
+{
+    const pyaudit_targets *best = t->default_targets;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < len; i++) {      /* longer prefixes win */
+        if (name[i] == '.') {
             const pyaudit_map_slot *slot = pyaudit_map_find(
-                &t->prefix, name, plen, pyaudit_hash(name, plen));
+                &t->prefix, name, i + 1, pyaudit_hash(name, i + 1));
             if (slot != NULL) {
                 best = slot->value;
             }
         }
     }
-    return best;
+    uint32_t hash = pyaudit_hash(name, len);
+    const pyaudit_map_slot *slot = pyaudit_map_find(&t->exact, name, len,
+                                                    hash);
+    *hash_out = hash;
+    *len_out = len;
+    return slot != NULL ? slot->value : best;
 }
 
 static void
@@ -462,7 +570,8 @@ table_free(pyaudit_table *t)
 {
     pyaudit_map_free(&t->exact);
     pyaudit_map_free(&t->prefix);
-    free(t->prefix_lengths);
+    free(t->short_exact.slots);
+    free(t->short_prefix.slots);
     arena_free(t->arena);
     pyaudit_sub *sub = t->retired;
     while (sub != NULL) {

@@ -8,11 +8,11 @@
  *   - a prefix key's targets are those matching every name whose longest
  *     prefix key it is, and which is not an exact key;
  *   - default_targets are those matching every other name (via "*").
- * A lookup measures the name, probes the prefix map only at the lengths
- * some prefix key has (and only where the name has a '.' there), and
- * hashes the whole name once for the exact map.  When no subscription has
- * "*", a bitmap of every wanted key's first two bytes rejects most misses
- * after reading two bytes.
+ * A lookup reads the name once, 8 bytes at a time, finding its end and
+ * its dots and hashing it as it goes; it probes the prefix map only at a
+ * '.' where some prefix key is that long, then the exact map.  When no
+ * subscription has "*", a bitmap of every wanted key's first two bytes
+ * rejects most misses after reading two bytes.
  *
  * Lifetime: the core holds one reference on the current table, and a hook
  * call that delivers outside its reader section (sync.h) holds one while
@@ -37,6 +37,10 @@ typedef struct {
     uint64_t *count_cell;       /* borrowed from sub->counts: for a count
                                    sub under an exact key, the cell of that
                                    name; otherwise NULL */
+    const struct pyaudit_event_roles_s *roles;  /* static: for a sub with
+                                   rules under an exact key, the catalog
+                                   roles of that name (NULL: unknown) */
+    int roles_known;            /* roles was looked up */
 } pyaudit_target;
 
 /* Flags of a target list, for the hook's early exits. */
@@ -48,6 +52,8 @@ typedef struct {
                                            a plain record of its own
                                            interpreter: delivery runs no
                                            Python code and never waits */
+#define PYAUDIT_TARGETS_ALL_RULES 8     /* every target has rules, so most
+                                           hits deliver nothing */
 
 typedef struct {
     uint32_t count;             /* at least 1: empty lists are NULL */
@@ -57,6 +63,23 @@ typedef struct {
 
 typedef struct pyaudit_arena pyaudit_arena;
 
+/* A name of at most 7 bytes is its first 8-byte block (the bytes after its
+ * end zero): maps of such keys compare one word, with no hash to finish
+ * and no bytes to compare.  An empty block never is a key. */
+typedef struct {
+    uint64_t block;             /* 0 if the slot is free */
+    const pyaudit_targets *targets;     /* borrowed from the table */
+} pyaudit_block_slot;
+
+typedef struct {
+    pyaudit_block_slot *slots;  /* owned, mask + 1 of them */
+    uint32_t mask;
+    uint32_t shift;             /* 64 - log2(mask + 1) */
+} pyaudit_block_map;
+
+#define PYAUDIT_BLOCK_MULTIPLIER 0xA24BAED4963EE407ull
+#define PYAUDIT_BLOOM_BITS 4096
+
 typedef struct pyaudit_table {
     uint64_t first_two[256];    /* bit (c1 & 63) of [c0]: some wanted key
                                    starts with c0 c1 */
@@ -65,10 +88,16 @@ typedef struct pyaudit_table {
     pyaudit_map exact;          /* name -> targets; keys borrowed from the
                                    subs' patterns */
     pyaudit_map prefix;         /* "os." -> targets; likewise */
-    size_t *prefix_lengths;     /* owned: distinct prefix key lengths,
-                                   ascending */
-    size_t nprefix_lengths;
-    size_t min_prefix_length;   /* prefix_lengths[0], or SIZE_MAX if none */
+    uint64_t prefix_dots[8];    /* [k]: top bit of byte j set when some
+                                   prefix key is 8k + j + 1 bytes long */
+    int long_prefixes;          /* some prefix key is over 64 bytes long */
+    /* The second filter, on a name's first block (fast_reject only): a
+     * Bloom filter of the first 8 bytes (or fewer: the whole key) of every
+     * exact key and every prefix key longer than 8 bytes; prefix keys of
+     * up to 8 bytes are looked up in short_prefix at the name's dots. */
+    uint64_t bloom[PYAUDIT_BLOOM_BITS / 64];
+    pyaudit_block_map short_exact;      /* exact keys of up to 7 bytes */
+    pyaudit_block_map short_prefix;     /* prefix keys of up to 8 bytes */
     long refcnt;                /* atomic */
     struct pyaudit_table *successor;    /* a reference: the table published
                                            after this one, or NULL */
@@ -95,8 +124,212 @@ pyaudit_table_incref(pyaudit_table *table)
  * its reference on its successor (any thread). */
 void pyaudit_table_decref(pyaudit_table *table);
 
-/* The first step of the hot path: whether name is a miss that two bytes
- * prove (only when the table has no default targets). */
+
+/* ---- the lookup ---------------------------------------------------------- */
+
+#define PYAUDIT_LOW7 0x7f7f7f7f7f7f7f7full
+#define PYAUDIT_DOTS 0x2e2e2e2e2e2e2e2eull
+
+/* One bit (the top one) for each zero byte of v, exactly. */
+static inline uint64_t
+pyaudit_zero_bytes(uint64_t v)
+{
+    return ~(((v & PYAUDIT_LOW7) + PYAUDIT_LOW7) | v | PYAUDIT_LOW7);
+}
+
+/* The 8-byte block of a NUL-terminated name at p, read as one word unless
+ * that would cross into the next page (then byte by byte, stopping at the
+ * NUL): bytes past the name's end are read but never used. */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS uint64_t
+pyaudit_load_block(const char *p)
+{
+    if (PYAUDIT_LIKELY(((uintptr_t)p & 4095) <= 4096 - 8)) {
+        uint64_t block;
+        memcpy(&block, p, 8);   /* here, not a helper: not sanitized */
+        return block;
+    }
+    uint64_t block = 0;
+    for (size_t i = 0; i < 8 && p[i] != '\0'; i++) {
+        block |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    }
+    return block;
+}
+
+/* The bytes of a block before its first NUL (given its zero_bytes). */
+static inline uint64_t
+pyaudit_before_end(uint64_t block, uint64_t zeros)
+{
+    return zeros ? block & ((zeros & (0 - zeros)) - 1) : block;
+}
+
+static inline unsigned
+pyaudit_bloom_bit(uint64_t block)
+{
+    return (unsigned)((block * PYAUDIT_BLOCK_MULTIPLIER) >> 52);
+}
+
+static inline const pyaudit_block_slot *
+pyaudit_block_find(const pyaudit_block_map *map, uint64_t block)
+{
+    uint32_t i = (uint32_t)((block * PYAUDIT_BLOCK_MULTIPLIER) >> map->shift);
+    for (;;) {
+        const pyaudit_block_slot *slot = &map->slots[i];
+        if (slot->block == block) {
+            return slot;
+        }
+        if (slot->block == 0) {
+            return NULL;
+        }
+        i = (i + 1) & map->mask;
+    }
+}
+
+/* The best prefix target list for a dot found at plen - 1, where state
+ * holds the blocks before the one the dot is in, block the bytes of that
+ * one up to the dot (out of line: names rarely have a dot where a prefix
+ * key ends). */
+const pyaudit_targets *
+pyaudit_table_prefix_at(const pyaudit_table *t, const char *name,
+                        size_t plen, uint64_t state, uint64_t block,
+                        const pyaudit_targets *best);
+
+/* pyaudit_table_rejects, from the name's first block (little-endian): the
+ * bytes after a NUL first byte are garbage, but no key starts with NUL, so
+ * first_two[0] is empty and such a name is rejected whatever they are. */
+static inline int
+pyaudit_table_rejects_block(const pyaudit_table *t, uint64_t block)
+{
+    if (!t->fast_reject) {
+        return 0;
+    }
+    return !((t->first_two[block & 0xff] >> ((block >> 8) & 63)) & 1);
+}
+
+/* A lookup one byte at a time, for big-endian machines. */
+const pyaudit_targets *
+pyaudit_table_lookup_bytes(const pyaudit_table *t, const char *name,
+                           uint32_t *hash_out, size_t *len_out);
+
+/* The targets of the longest prefix key of up to 8 bytes that ends at one
+ * of dots (the top bits of the '.' bytes of block where such keys end),
+ * or best.  Out of line: the hook's common paths then need no frame. */
+const pyaudit_targets *
+pyaudit_table_short_prefix(const pyaudit_table *t, uint64_t block,
+                           uint64_t dots, const pyaudit_targets *best);
+
+/* The second filter, for a name of 8 bytes or more (block: its first 8):
+ * whether it can be a key or start with a prefix key. */
+static inline int
+pyaudit_table_may_hold(const pyaudit_table *t, uint64_t block)
+{
+    unsigned bit = pyaudit_bloom_bit(block);
+    if ((t->bloom[bit >> 6] >> (bit & 63)) & 1) {
+        return 1;
+    }
+    uint64_t dots = t->prefix_dots[0];
+    if (dots != 0) {
+        dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+        if (dots != 0) {
+            return pyaudit_table_short_prefix(t, block, dots, NULL) != NULL;
+        }
+    }
+    return 0;
+}
+
+/* The targets for a name of at most 7 bytes (first: its block, bytes
+ * after its end zero), or NULL: its prefixes where a prefix key is that
+ * long, then the name itself, each one word compared. */
+static inline const pyaudit_targets *
+pyaudit_table_lookup_short(const pyaudit_table *t, uint64_t first)
+{
+    const pyaudit_targets *best = t->default_targets;
+    if (first == 0) {
+        return best;            /* the empty name: no key is empty */
+    }
+    uint64_t dots = t->prefix_dots[0];
+    if (dots != 0) {
+        dots &= pyaudit_zero_bytes(first ^ PYAUDIT_DOTS);
+        if (PYAUDIT_UNLIKELY(dots != 0)) {
+            best = pyaudit_table_short_prefix(t, first, dots, best);
+        }
+    }
+    const pyaudit_block_slot *slot = pyaudit_block_find(&t->short_exact,
+                                                        first);
+    return slot != NULL ? slot->targets : best;
+}
+
+/* The targets for a name of 8 bytes or more, or NULL on a miss; *hash_out
+ * and *len_out receive the name's hash and length.  One pass over the
+ * name, 8 bytes at a time, finds its end, hashes it and probes the prefix
+ * map at each '.' where a prefix key of that length exists (longer
+ * prefixes later, so they win); then the exact map. */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS const pyaudit_targets *
+pyaudit_table_lookup_long(const pyaudit_table *t, const char *name,
+                          uint32_t *hash_out, size_t *len_out)
+{
+    if (!PYAUDIT_LITTLE_ENDIAN) {
+        return pyaudit_table_lookup_bytes(t, name, hash_out, len_out);
+    }
+    const pyaudit_targets *best = t->default_targets;
+    uint64_t state = pyaudit_hash_seed;
+    size_t at = 0;
+    for (;;) {
+        uint64_t block = pyaudit_load_block(name + at);
+        uint64_t zeros = pyaudit_zero_bytes(block);
+        block = pyaudit_before_end(block, zeros);
+        uint64_t wanted = at < 64 ? t->prefix_dots[at >> 3]
+                                  : t->long_prefixes ? ~0ull : 0;
+        if (PYAUDIT_UNLIKELY(wanted != 0)) {
+            uint64_t dots = pyaudit_zero_bytes(block ^ PYAUDIT_DOTS) & wanted;
+            for (; dots != 0; dots &= dots - 1) {
+                uint64_t dot = dots & (0 - dots);   /* top bit of its byte */
+                best = pyaudit_table_prefix_at(
+                    t, name, at + (PYAUDIT_CTZ64(dot) >> 3) + 1, state,
+                    block & ((dot << 1) - 1), best);
+            }
+        }
+        if (zeros != 0) {
+            size_t n = PYAUDIT_CTZ64(zeros) >> 3;
+            if (n != 0) {
+                state = pyaudit_hash_mix(state, block);
+            }
+            at += n;
+            break;
+        }
+        state = pyaudit_hash_mix(state, block);
+        at += 8;
+    }
+    uint32_t hash = pyaudit_hash_finish(state, at);
+    const pyaudit_map_slot *slot = pyaudit_map_find(&t->exact, name, at,
+                                                    hash);
+    if (slot != NULL) {
+        best = slot->value;
+    }
+    *hash_out = hash;
+    *len_out = at;
+    return best;
+}
+
+/* Any name: the targets, or NULL on a miss, with its hash and length. */
+static inline const pyaudit_targets *
+pyaudit_table_lookup(const pyaudit_table *t, const char *name,
+                     uint32_t *hash_out, size_t *len_out)
+{
+    uint64_t first = pyaudit_load_block(name);
+    uint64_t zeros = pyaudit_zero_bytes(first);
+    if (PYAUDIT_LITTLE_ENDIAN && zeros != 0) {
+        *len_out = PYAUDIT_CTZ64(zeros) >> 3;
+        first = pyaudit_before_end(first, zeros);
+        *hash_out = pyaudit_hash_finish(
+            *len_out ? pyaudit_hash_mix(pyaudit_hash_seed, first)
+                     : pyaudit_hash_seed, *len_out);
+        return pyaudit_table_lookup_short(t, first);
+    }
+    return pyaudit_table_lookup_long(t, name, hash_out, len_out);
+}
+
+/* The first step of the hot path: whether name is a miss that its first
+ * two bytes prove (only when the table has no default targets). */
 static inline int
 pyaudit_table_rejects(const pyaudit_table *t, const char *name)
 {
@@ -106,35 +339,6 @@ pyaudit_table_rejects(const pyaudit_table *t, const char *name)
     }
     unsigned char c1 = p[0] ? p[1] : 0;
     return !((t->first_two[p[0]] >> (c1 & 63)) & 1);
-}
-
-/* The targets of the longest prefix key that name starts with, or best.
- * Out of line: most names are shorter than every prefix key, and the
- * lookup needs fewer registers without this loop. */
-const pyaudit_targets *
-pyaudit_table_prefix_lookup(const pyaudit_table *t, const char *name,
-                            size_t len, const pyaudit_targets *best);
-
-/* The rest of the lookup: the targets for name, or NULL on a miss.
- * *hash_out and *len_out receive the name's hash and length. */
-static inline const pyaudit_targets *
-pyaudit_table_lookup(const pyaudit_table *t, const char *name,
-                     uint32_t *hash_out, size_t *len_out)
-{
-    const pyaudit_targets *best = t->default_targets;
-    size_t len = strlen(name);
-    if (len >= t->min_prefix_length) {
-        best = pyaudit_table_prefix_lookup(t, name, len, best);
-    }
-    uint32_t hash = pyaudit_hash(name, len);
-    const pyaudit_map_slot *slot = pyaudit_map_find(&t->exact, name, len,
-                                                    hash);
-    if (slot != NULL) {
-        best = slot->value;
-    }
-    *hash_out = hash;
-    *len_out = len;
-    return best;
 }
 
 #endif /* PYAUDIT_TABLE_H */

@@ -4,6 +4,15 @@ One native audit hook decides in C, with a compiled hash set, whether an
 event matters before any Python runs; matching events are delivered to
 callbacks (``watch``), recorded (``record``), counted (``count``) or refused
 (``deny``).  See README.md for the pattern syntax and the guarantees.
+
+PYTEST_DONT_REWRITE: pytest marks every top-level package of a
+distribution that declares a pytest plugin for assertion rewriting, so
+this whole package, because of ``pyaudit.pytest_plugin``.  pyaudit is
+often imported before pytest starts (``pyaudit run -m pytest``, start-up
+hooks, embedding hosts), and pytest would then warn that it cannot
+rewrite it, which a suite running with ``-W error`` turns into an
+abort.  This package has no assertions to rewrite; the marker in this
+docstring tells pytest so.
 """
 
 import os
@@ -11,7 +20,7 @@ import os
 from . import _api
 from ._build_flags import get_include
 from ._catalog import UnknownEventWarning, describe
-from ._errors import Denied, InstallError
+from ._errors import Denied, InstallError, PolicyError, PolicyProblem
 from ._logging import log_to
 from ._types import Event, SubscriptionInfo
 from ._version import __version__  # noqa: F401
@@ -19,11 +28,12 @@ from ._where import Where
 
 
 __all__ = [
-    "Counter", "Denied", "Event", "Filter", "InstallError", "Recorder",
+    "Counter", "Denied", "Event", "Filter", "InstallError", "Policy",
+    "PolicyError", "PolicyProblem", "PolicyRule", "Recorder",
     "Subscription", "SubscriptionInfo", "UnknownEventWarning", "Where",
     "backend",
-    "count", "deny", "describe", "get_include", "log_to", "record",
-    "subscriptions", "watch",
+    "count", "deny", "describe", "get_include", "load_policy", "log_to",
+    "record", "subscriptions", "watch",
 ]
 
 Subscription = _api.Subscription
@@ -99,3 +109,13 @@ record = _default.record
 count = _default.count
 deny = _default.deny
 subscriptions = _default.subscriptions
+load_policy = _default.load_policy
+
+
+def __getattr__(name):
+    """pyaudit.Policy and pyaudit.PolicyRule, imported when first asked
+    for (most programs never load a policy)."""
+    if name in ("Policy", "PolicyRule"):
+        from ._policy import policy
+        return getattr(policy, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

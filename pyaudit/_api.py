@@ -9,11 +9,13 @@ twin (``pyaudit._python``).  Both provide:
                         .matches(name, args)
     core.subscribe(kind, patterns, arg=None, *, where=None,
                    interpreters="own", scope=None, stack=0) -> handle
-    core.subscriptions() -> [(id, kind, items, interpreters, where), ...]
+    core.subscriptions() -> [(id, kind, items, interpreters, where,
+                              sealed), ...]
     core._set_types(Event, Denied, scope_var)
 
-and handles with .id, .active, .items, .parsed, .close(), .drain() ->
-[Event, ...], .clear(), .dropped, .capacity and .counts() -> {name: n}.
+and handles with .id, .active, .sealed, .items, .parsed, .close() (a
+RuntimeError once sealed), .seal(), .drain() -> [Event, ...], .clear(),
+.dropped, .capacity and .counts() -> {name: n}.
 
 ``where`` reaches a core as rule text (pyaudit.Where renders it).  Each
 core checks its own input (patterns, rule text, capacity, stack depth,
@@ -78,6 +80,12 @@ class Subscription:
     def where(self):
         """The rule text of its ``where=`` conditions, or None."""
         return self._handle.where
+
+    @property
+    def sealed(self):
+        """Whether it belongs to a sealed policy: ``close()`` then raises
+        RuntimeError, and nothing in Python lifts it."""
+        return self._handle.sealed
 
     @property
     def scoped(self):
@@ -251,3 +259,13 @@ class API:
     def subscriptions(self):
         """The live subscriptions, oldest first."""
         return [SubscriptionInfo(*raw) for raw in self.core.subscriptions()]
+
+    def load_policy(self, path_or_text, *, sealed=False, variables=None):
+        """Check a policy (a file's path, or policy text: a str holding a
+        newline) and put its rules in force; returns a pyaudit.Policy.
+        Raises pyaudit.PolicyError listing every problem, and then
+        nothing of it is in force.  ``sealed``: no Python call can take
+        it out of force again.  ``variables``: values for ${NAME} in its
+        ``where`` strings.  See docs/policies.md."""
+        from ._policy import policy
+        return policy.load(self, path_or_text, sealed, variables)

@@ -8,7 +8,6 @@ loader already has: so there is one hook and one table.
 
 import os
 import sys
-import sysconfig
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -42,9 +41,18 @@ def get_library():
     return os.path.abspath(_pyaudit.__file__)
 
 
+def _sysconfig():
+    """sysconfig, imported on first use: ``import pyaudit`` (which
+    ``pyaudit run`` does before the program it runs) should not import
+    it."""
+    import sysconfig
+    return sysconfig
+
+
 def _python_cflags():
-    include = sysconfig.get_paths()["include"]
-    platinclude = sysconfig.get_paths()["platinclude"]
+    paths = _sysconfig().get_paths()
+    include = paths["include"]
+    platinclude = paths["platinclude"]
     flags = ["-I" + include]
     if platinclude != include:
         flags.append("-I" + platinclude)
@@ -54,7 +62,7 @@ def _python_cflags():
 def _python_libs():
     """What python3-config --ldflags --embed prints, with an rpath so the
     host finds a shared libpython without LD_LIBRARY_PATH."""
-    var = sysconfig.get_config_var
+    var = _sysconfig().get_config_var
     libdir = var("LIBDIR") or ""
     flags = []
     if var("Py_ENABLE_SHARED"):

@@ -1,5 +1,7 @@
 """The exceptions pyaudit raises (shared by both backends)."""
 
+from collections import namedtuple
+
 ARGS_SHOWN = 100    # characters of repr(args) a denial shows
 
 
@@ -44,3 +46,29 @@ class InstallError(RuntimeError):
     CPython then reports success without adding the hook, so pyaudit checks
     with a probe event and raises this instead of silently auditing nothing.
     """
+
+
+class PolicyProblem(namedtuple("PolicyProblem", "source line key message")):
+    """One problem of a policy: ``source`` (the file, or a label such as
+    "<text>"), ``line`` (None when unknown), ``key`` (where in the
+    policy, e.g. "rule 2, where.paths_outside"; None for the whole
+    policy) and ``message``.  ``str()`` gives the one line shown."""
+
+    __slots__ = ()
+
+    def __str__(self):
+        where = self.source if self.line is None else "%s:%d" % (
+            self.source, self.line)
+        if self.key is None:
+            return "%s: %s" % (where, self.message)
+        return "%s: %s: %s" % (where, self.key, self.message)
+
+
+class PolicyError(ValueError):
+    """A policy cannot be loaded: ``problems`` lists every one found (a
+    tuple of ``PolicyProblem``), one per line of the message.  Nothing of
+    the policy is in force."""
+
+    def __init__(self, problems):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,9 +1,10 @@
 """The pytest plugin's denial: ``@pytest.mark.audit_deny`` and
 ``--audit-deny``/``audit_deny`` deny events during a test's phases (less
-what ``@pytest.mark.audit_allow`` allows), fail a phase that attempted one
-(even when the code caught the ``pyaudit.Denied``) and list what was
-denied in the terminal summary, with pytest-xdist too: each worker hands
-its list to the controller in ``workeroutput``.
+what ``@pytest.mark.audit_allow`` allows), ``--audit-policy`` denies what
+its policy's deny rules deny for the whole session; a phase that attempted
+one fails (even when the code caught the ``pyaudit.Denied``), and the
+terminal summary lists what was denied, with pytest-xdist too: each
+worker hands its list to the controller in ``workeroutput``.
 """
 
 import contextlib
@@ -98,12 +99,15 @@ def _shorten(filename, rootdir):
 
 
 class _PhaseDenial:
-    """Denies ``patterns`` during one phase of one test and keeps what was
-    attempted: exact counts (``pyaudit.count``, which sees every attempt)
-    and, for the first few, a stack (``pyaudit.watch``, which runs before
-    the ``pyaudit.deny`` that refuses the event)."""
+    """Denies ``patterns`` (with ``where`` conditions) during one phase of
+    one test and keeps what was attempted: exact counts (``pyaudit.count``,
+    which sees every attempt) and, for the first few, a stack
+    (``pyaudit.watch``, which runs before the ``pyaudit.deny`` that refuses
+    the event).  With ``deny=False`` something else refuses them (a
+    policy's deny rule, for the whole session): only the attempts are
+    kept."""
 
-    def __init__(self, patterns, label):
+    def __init__(self, patterns, label, where=None, deny=True):
         self.patterns = patterns
         self.label = label          # what denied them, for the message
         self.attempts = []
@@ -111,9 +115,12 @@ class _PhaseDenial:
         self._subscriptions = []
         try:
             with quietly():    # checked once, at configure or setup
-                self._counter = self._subscribe(pyaudit.count(patterns))
-                self._subscribe(pyaudit.watch(patterns, self._attempted))
-                self._subscribe(pyaudit.deny(patterns))
+                self._counter = self._subscribe(pyaudit.count(
+                    patterns, where=where))
+                self._subscribe(pyaudit.watch(patterns, self._attempted,
+                                              where=where))
+                if deny:
+                    self._subscribe(pyaudit.deny(patterns))
         except BaseException:
             self.close()
             raise
@@ -160,14 +167,18 @@ class DenyPlugin(PhasePlugin):
 
     WORKER_OUTPUT = "pyaudit_denied"
 
-    def __init__(self, config, patterns, label):
+    def __init__(self, config, patterns, label, policy=None,
+                 policy_source=None):
         self.patterns = patterns            # from the option and ini
         self.label = label                  # where they were given
+        self.policy = policy                # --audit-policy's, or None
+        self.policy_source = policy_source  # its file (an xdist controller
+        #                                     has the file, not the policy)
         self.rootdir = str(getattr(config, "rootpath", None) or
                            config.rootdir)
         self.denied = []                    # (nodeid, when, {event: n})
         self._from_workers = False          # denied came from xdist workers
-        self._guards = {}                   # (nodeid, when) -> _PhaseDenial
+        self._guards = {}                   # (nodeid, when) -> [_PhaseDenial]
         self._marked = {}                   # nodeid -> {marker: patterns}
 
     @contextlib.contextmanager
@@ -192,6 +203,23 @@ class DenyPlugin(PhasePlugin):
             if when == "teardown":
                 self._marked.pop(item.nodeid, None)
 
+    def _policy_guards(self):
+        """One watcher per deny rule of --audit-policy's policy."""
+        guards = []
+        rules = self.policy.rules if self.policy is not None else ()
+        try:
+            for rule in rules:
+                if rule.action == "deny":
+                    guards.append(_PhaseDenial(
+                        rule.patterns, "--audit-policy=%s %s" % (
+                            self.policy.source, rule.label),
+                        where=rule.conditions, deny=False))
+        except BaseException:
+            for guard in guards:
+                guard.close()
+            raise
+        return guards
+
     @contextlib.contextmanager
     def _guarding(self, item, when):
         marked = self._marked.get(item.nodeid, {})  # none if they were bad
@@ -201,33 +229,44 @@ class DenyPlugin(PhasePlugin):
         if when == "call" and marked.get(DENY_MARKER):
             denied += marked[DENY_MARKER]
             sources.append(marker_label(DENY_MARKER, marked[DENY_MARKER]))
-        if not denied:
-            yield
-            return
-        label = " and ".join(sources)
-        allowed = marked.get(ALLOW_MARKER)
-        if allowed:     # exclusions win over every other pattern
-            denied += tuple("!" + pattern for pattern in allowed)
-            label += " except " + marker_label(ALLOW_MARKER, allowed)
-        guard = _PhaseDenial(denied, label)
+        guards = self._policy_guards()
+        if denied:
+            label = " and ".join(sources)
+            allowed = marked.get(ALLOW_MARKER)
+            if allowed:     # exclusions win over every other pattern
+                denied += tuple("!" + pattern for pattern in allowed)
+                label += " except " + marker_label(ALLOW_MARKER, allowed)
+            try:
+                guards.append(_PhaseDenial(denied, label))
+            except BaseException:
+                for guard in guards:
+                    guard.close()
+                raise
         try:
             yield
         finally:
-            guard.close()
-            if guard.total:
-                self._guards[item.nodeid, when] = guard
+            for guard in guards:
+                guard.close()
+            attempted = [guard for guard in guards if guard.total]
+            if attempted:
+                self._guards[item.nodeid, when] = attempted
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
         """Fail a phase that attempted a denied event, however it ended."""
         outcome = yield
-        guard = self._guards.pop((item.nodeid, call.when), None)
-        if guard is None:
+        guards = self._guards.pop((item.nodeid, call.when), None)
+        if guards is None:
             return
-        self.denied.append((item.nodeid, call.when, guard.counts))
+        counts = {}
+        for guard in guards:
+            for name, n in guard.counts.items():
+                counts[name] = counts.get(name, 0) + n
+        self.denied.append((item.nodeid, call.when, counts))
         report = outcome.get_result()
-        message = guard.describe(
+        message = "\n".join(guard.describe(
             "the test" if call.when == "call" else call.when, self.rootdir)
+            for guard in guards)
         if report.failed or hasattr(report, "wasxfail"):
             report.sections.append(("pyaudit: denied audit events", message))
         else:   # passed, or skipped after catching the Denied
@@ -235,10 +274,18 @@ class DenyPlugin(PhasePlugin):
             report.longrepr = message
 
     def pytest_report_header(self, config):
+        lines = []
         if self.patterns:
-            return "pyaudit: denying %s in every test" % ",".join(
-                self.patterns)
-        return None
+            lines.append("pyaudit: denying %s in every test" % ",".join(
+                self.patterns))
+        if self.policy is not None:
+            lines.append("pyaudit: policy %s (%d rules) in force for the "
+                         "session" % (self.policy.source,
+                                      len(self.policy.rules)))
+        elif self.policy_source is not None:
+            lines.append("pyaudit: policy %s in force in every worker"
+                         % self.policy_source)
+        return lines or None
 
     def worker_result(self):
         return [list(entry) for entry in self.denied]

@@ -36,11 +36,12 @@ class RecordPlugin(PhasePlugin):
     def __init__(self, config, path, patterns):
         # pyaudit run's default set and conversions, imported only when
         # recording: the one statement of those rules.
-        from pyaudit.cli import run
-        self._json_safe = run.json_safe
-        self.patterns = run.DEFAULT_EVENTS if patterns is None else patterns
+        from pyaudit._trace import defaults, values
+        self._json_safe = values.json_safe
+        self.patterns = defaults.DEFAULT_EVENTS if patterns is None \
+            else patterns
         # With the default set, an "open" counts only when it writes.
-        self._open_counts = run.opens_for_writing if patterns is None \
+        self._open_counts = defaults.opens_for_writing if patterns is None \
             else None
         self.path = os.path.join(str(config.invocation_params.dir), path)
         worker = hasattr(config, "workerinput")   # xdist: append only

@@ -26,6 +26,9 @@ KINDS = ("count", "record", "watch", "deny")
 MAX_CAPACITY = 2 ** 30
 MAX_STACK = 64
 MEMO_LIMIT = 4096
+SEALED_MESSAGE = ("this subscription is sealed (a rule of a sealed policy): "
+                  "it stays in force for the life of the process and cannot "
+                  "be closed")
 _CORE_ATTRIBUTE = "_pyaudit_python_core"
 
 
@@ -157,6 +160,7 @@ class Handle:
         self.matches = Compiled(parsed).matches
         self.rules = rules          # where= conditions, or None
         self.active = True
+        self.sealed = False
         self.scope = scope
         self.stack = stack
         self._core = core
@@ -172,7 +176,14 @@ class Handle:
         return None if self.rules is None else self.rules.text
 
     def close(self):
+        if self.sealed:
+            raise RuntimeError(SEALED_MESSAGE)
         self._core.remove(self)
+
+    def seal(self):
+        if not self.active:
+            raise RuntimeError("a closed subscription cannot be sealed")
+        self.sealed = True
 
     def drain(self):
         with self._lock:
@@ -292,7 +303,7 @@ class Core:
                 handle.callable = None
 
     def subscriptions(self):
-        return [(h.id, h.kind, h.items, "own", h.where)
+        return [(h.id, h.kind, h.items, "own", h.where, h.sealed)
                 for h in self._handles]
 
     def after_fork_in_child(self):

@@ -1,14 +1,13 @@
 """``pyaudit.Where``: conditions on an event's arguments, and the one
 function that turns any ``where=`` value into rule text.
 
-A Where is checked when it is made and holds its conditions normalised;
-its text is the canonical rule text (``pyaudit._rules``), which is what
-the backends compile.
+A Where is checked when it is made (by the Python reference,
+``pyaudit._rules``, imported then: it is not needed to subscribe without
+rules) and holds its conditions normalised; its text is the canonical
+rule text, which is what the backends compile.
 """
 
 import os
-
-from . import _rules
 
 LIST_KINDS = (list, tuple, set, frozenset)
 WHERE_ALLOWED = "a pyaudit.Where, a list or tuple of them, rule text " \
@@ -32,6 +31,7 @@ def _entries(values, paths):
 
 
 def _port(entry):
+    from . import _rules
     if not isinstance(entry, range):
         return entry
     if entry.step != 1 or not entry:
@@ -61,6 +61,7 @@ def _args(table):
 
 def _model(conditions):
     """Keyword conditions as a model table (TOML types)."""
+    from . import _rules
     table = {}
     for name, value in conditions.items():
         if name in ("paths_under", "paths_outside", "programs",
@@ -87,11 +88,13 @@ class Where:
     __slots__ = ("_table",)
 
     def __init__(self, **conditions):
+        from . import _rules
         [self._table] = _rules.check([_model(conditions)])
 
     @property
     def text(self):
         """The canonical rule text, e.g. ``{writing = true}``."""
+        from . import _rules
         return _rules.render([self._table])
 
     def __str__(self):
@@ -112,6 +115,7 @@ class Where:
 
 def where_model(where):
     """The checked model of a ``where=`` value, or None for None."""
+    from . import _rules
     if where is None:
         return None
     if isinstance(where, Where):
@@ -130,6 +134,11 @@ def where_model(where):
 
 
 def where_text(where):
-    """The canonical rule text of a ``where=`` value, or None for None."""
-    model = where_model(where)
-    return None if model is None else _rules.render(model)
+    """The canonical rule text of a ``where=`` value, or None for None.
+    Rule text given as a str is read by the reference parser first, so
+    that every spelling of the same rules lists as one text and a text
+    that is not TOML fails alike on both backends."""
+    if where is None:
+        return None
+    from . import _rules
+    return _rules.render(where_model(where))

@@ -7,7 +7,8 @@ point (named ``pyaudit``, see ``pyaudit._pytest_entry``), so it is loaded
 in every pytest session.  Audit hooks can never be removed, so it stays
 inert until used: nothing is subscribed, and so pyaudit's hook is not
 installed, unless a test requests the fixture, a test carries a marker, or
-``--audit-deny``/``audit_deny`` or ``--audit-record`` is set.  Without the
+``--audit-deny``/``audit_deny``, ``--audit-policy`` or ``--audit-record``
+is set.  Without the
 entry point (a checkout), load it with ``-p pyaudit.pytest_plugin``
 (harmless when it is installed too); disable it with ``-p no:pyaudit``.
 
@@ -22,10 +23,14 @@ entry point (a checkout), load it with ``-p pyaudit.pytest_plugin``
   terminal summary lists what was denied (pyaudit._pytest_deny).
 * ``@pytest.mark.audit_allow(*patterns)``: what is denied for that test
   leaves out the events matching these patterns.
+* ``--audit-policy=FILE``: a pyaudit policy in force for the whole session;
+  a test phase that attempted an event one of its deny rules denies fails,
+  as with ``--audit-deny``.
 * ``--audit-record=FILE`` (with ``--audit-record-events=PATTERNS``): every
   matching event of every test phase as a JSON line (pyaudit._pytest_record).
 """
 
+import os
 import warnings
 
 import pytest
@@ -102,6 +107,11 @@ def pytest_addoption(parser):
         "audit_deny", type="linelist", default=[],
         help="pyaudit patterns to deny in every test, as --audit-deny.")
     group.addoption(
+        "--audit-policy", metavar="FILE",
+        help="put the pyaudit policy in FILE in force for the whole session "
+             "(collection included); a test that attempts an event one of "
+             "its deny rules denies fails (docs/policies.md).")
+    group.addoption(
         "--audit-record", metavar="FILE",
         help="write each matching audit event raised during a test's setup, "
              "call or teardown to FILE as a JSON line naming the test and "
@@ -138,9 +148,41 @@ def pytest_configure(config):
         if items:
             patterns += items
             labels.append("%s=%s" % (source.split()[0], ",".join(items)))
+    policy, policy_source = _load_policy(config)
     config.pluginmanager.register(
-        DenyPlugin(config, patterns, " and ".join(labels)), "pyaudit-deny")
+        DenyPlugin(config, patterns, " and ".join(labels), policy,
+                   policy_source), "pyaudit-deny")
     _configure_recording(config)
+
+
+def _is_xdist_controller(config):
+    """Whether this process hands the tests to pytest-xdist workers (and
+    runs none itself)."""
+    option = config.option
+    return not hasattr(config, "workerinput") and (
+        getattr(option, "dist", "no") != "no"
+        or bool(getattr(option, "numprocesses", None)))
+
+
+def _load_policy(config):
+    """(--audit-policy's policy, in force until pytest_unconfigure, or
+    None; its file).  A pytest-xdist controller only checks it: its
+    workers put it in force, and it would refuse the controller's own
+    work (starting them) if it denies programs."""
+    path = config.getoption("audit_policy")
+    if path is None:
+        return None, None
+    path = os.path.abspath(path)
+    try:
+        if _is_xdist_controller(config):
+            from pyaudit._policy import check
+            check.load(path)
+            return None, path
+        policy = pyaudit.load_policy(path)
+    except pyaudit.PolicyError as exc:
+        raise pytest.UsageError("--audit-policy: %s" % (exc,)) from None
+    config.add_cleanup(policy.close)
+    return policy, path
 
 
 def _configure_recording(config):

@@ -61,3 +61,11 @@ def ename(request):
     return "pyaudit_test.%s.%s" % (test, uuid.uuid4().hex[:8])
 
 
+@pytest.fixture
+def deny_policy(tmp_path, ename):
+    """A policy file denying this test's own event ``ename.x``: its
+    path."""
+    path = tmp_path / "policy.toml"
+    path.write_text('own_events = "%s.*"\n[[rule]]\naction = "deny"\n'
+                    'events = "%s.x"\n' % (ename, ename))
+    return path

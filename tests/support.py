@@ -7,7 +7,10 @@ a crash) runs in a child via ``run_python``.
 """
 
 import importlib.util
+import json
 import os
+import pty
+import select
 import shlex
 import subprocess
 import sys
@@ -27,6 +30,9 @@ def child_env(backend=None, extra=None):
         [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
                   if p])
     env.pop("PYAUDIT_BACKEND", None)
+    # The same start-up events whatever the caller's environment: a child
+    # that wrote __pycache__ would change the next child's open/compile.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     if backend is not None:
         env["PYAUDIT_BACKEND"] = backend
     if extra:
@@ -46,17 +52,6 @@ def run_python(code, backend=None, args=(), env=None, cwd=None, timeout=120):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         universal_newlines=True, timeout=timeout)
     return proc.returncode, proc.stdout, proc.stderr
-
-
-def run_program(name, args=(), backend=None, env=None, timeout=120):
-    """Run tests/programs/<name> in a fresh ``sys.executable`` (as
-    ``run_python`` runs code); returns the ``subprocess.CompletedProcess``
-    with text output."""
-    return subprocess.run(
-        [sys.executable, os.path.join(PROGRAMS, name)]
-        + [str(a) for a in args],
-        env=child_env(backend, env), cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout)
 
 
 def check_python(code, backend=None, **kwargs):
@@ -111,3 +106,70 @@ def host_env():
     """The environment for a C host: its embedded interpreter is the base
     Python, not this venv, so point it at the pyaudit under test."""
     return dict(child_env(), PYTHONUNBUFFERED="1")
+def run_pyaudit(args, cwd, backend=None, env=None, timeout=120, **kwargs):
+    """``python -m pyaudit run ARGS`` in ``cwd`` -> CompletedProcess
+    (text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pyaudit", "run"] + [str(a) for a in args],
+        cwd=str(cwd), env=child_env(backend, env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
+        **kwargs)
+
+
+def run_plain(args, cwd, env=None, timeout=120, backend=None, **kwargs):
+    """``python ARGS``: what ``run_pyaudit`` is compared with."""
+    return subprocess.run(
+        [sys.executable] + [str(a) for a in args], cwd=str(cwd),
+        env=child_env(backend, env), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
+        **kwargs)
+
+
+def jsonl(text):
+    """Every line of ``text`` that is a JSON object (so warnings and the
+    program's own output are skipped), parsed."""
+    return [json.loads(line) for line in text.splitlines()
+            if line.startswith("{")]
+
+
+def program(name):
+    """The path of a child program in tests/programs/."""
+    return os.path.join(PROGRAMS, name)
+
+
+def run_program(name, args=(), backend=None, env=None, timeout=120):
+    """Run the child program tests/programs/<name> with ``args`` (as
+    ``run_python`` runs code) -> CompletedProcess (text)."""
+    return run_plain([program(name)] + list(args), ROOT, env=env,
+                     timeout=timeout, backend=backend)
+
+
+def run_on_tty(args, cwd, env):
+    """Run the command with stderr on a pseudo-terminal; return what it
+    wrote there."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pyaudit", "run"] + args, cwd=str(cwd),
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=slave)
+        os.close(slave)
+        slave = None
+        output = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:                 # EIO: the child side closed
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert proc.wait(timeout=60) == 0
+        return output
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)

@@ -14,8 +14,9 @@ nothing is installed system-wide); unpacks them with dpkg-deb into
 into .cpython-debian/X/site-packages; copies the working tree (tracked and
 untracked, not ignored files) to .cpython-debian/X/tree; builds pyaudit's
 extension there with the system gcc against Debian's headers (setup.py's
-flags and CI's -Werror); and runs `python -m pytest -q -p no:cacheprovider
-tests` in it.  Downloads are cached, so a second run only copies the tree,
+flags and CI's -Werror); puts pyaudit's start-up file in the
+interpreter's site-packages, as pip does; and runs `python -m pytest -q
+-p no:cacheprovider tests` in it.  Downloads are cached, so a second run only copies the tree,
 rebuilds the extension and runs the tests.
 
 How the interpreter runs: Debian's python needs a newer glibc than the
@@ -50,6 +51,7 @@ import hashlib
 import json
 import os
 import re
+import runpy
 import shlex
 import shutil
 import subprocess
@@ -575,6 +577,25 @@ def build_extension(root):
     log("extension needs glibc symbol versions: %s" % " ".join(versions))
 
 
+def install_startup_file(root):
+    """What ``pip install -e`` puts in site-packages, in Debian's
+    interpreter's: a .pth file naming the tree (so that pyaudit imports even
+    where PYTHONPATH is ignored, in ``python -I``), and pyaudit's start-up
+    file (pyaudit/_autostart.py), without which ``pyaudit run`` cannot
+    follow child processes.  The tree's file sorts first, as setuptools'
+    "__editable__" files do."""
+    autostart = runpy.run_path(os.path.join(root.tree, "pyaudit",
+                                            "_autostart.py"))
+    site_packages = json.loads(output([root.python, "-c", (
+        "import json, site; print(json.dumps(site.getsitepackages()))")]))[0]
+    os.makedirs(site_packages, exist_ok=True)
+    with open(os.path.join(site_packages, "_pyaudit-tree.pth"), "w") as pth:
+        pth.write(root.tree + "\n")
+    with open(os.path.join(site_packages, autostart["PTH_NAME"]), "w") as pth:
+        pth.write(autostart["PTH_LINE"] + "\n")
+    log("start-up file in %s" % site_packages)
+
+
 def test_environment(root):
     env = dict(os.environ)
     env.pop("PYTHONHOME", None)
@@ -645,6 +666,7 @@ def setup_and_test(args, packages, debs, started):
         log("testing commit %s" % output(
             ["git", "rev-parse", "--short", args.rev], cwd=REPO).strip())
     build_extension(root)
+    install_startup_file(root)
     log("setup took %.0f s" % (time.time() - started))
     if args.setup_only:
         return 0

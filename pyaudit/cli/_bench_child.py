@@ -137,10 +137,6 @@ def run(argv, main=main):
     except configs.NotOnThisPython as exc:
         sys.stderr.write("needs %s\n" % (exc,))
         sys.exit(EXIT_MISSING)
-    except configs.MissingFeature as exc:
-        sys.stderr.write("needs %s, which this pyaudit does not have yet\n"
-                         % (exc,))
-        sys.exit(EXIT_MISSING)
     except configs.SetupError as exc:
         sys.stderr.write("%s\n" % (exc,))
         sys.exit(EXIT_SETUP)

@@ -45,13 +45,9 @@ WRITE_OPEN = "open-write-inside"
 OPEN_EVENTS = (READ_OPEN, WRITE_OPEN)
 
 
-class MissingFeature(Exception):
-    """This pyaudit lacks an API the configuration needs (a planned one):
-    the message names it."""
-
-
-class NotOnThisPython(MissingFeature):
-    """This Python lacks what the configuration needs."""
+class NotOnThisPython(Exception):
+    """This Python (or this build of pyaudit on it) lacks what the
+    configuration needs: the message names it."""
 
 
 class SetupError(Exception):
@@ -245,25 +241,10 @@ def setup_watch(context):
     return None
 
 
-def _planned(call, feature):
-    """call(), turning the TypeError of an unknown keyword argument into
-    MissingFeature(feature)."""
-    try:
-        return call()
-    except TypeError as exc:
-        if "unexpected keyword" in str(exc):
-            raise MissingFeature(feature) from None
-        raise
-
-
 def setup_write_guard(context):
     pyaudit = _pyaudit()
-    feature = ('pyaudit.deny(..., where=pyaudit.Where(writing=True, '
-               'paths_outside=[...])) (argument rules)')
-    if not hasattr(pyaudit, "Where"):
-        raise MissingFeature(feature)
-    _planned(lambda: pyaudit.deny("open", where=pyaudit.Where(
-        writing=True, paths_outside=[allowed_dir()])), feature)
+    pyaudit.deny("open", where=pyaudit.Where(
+        writing=True, paths_outside=[allowed_dir()]))
     return None
 
 
@@ -273,19 +254,14 @@ def setup_python_write_guard(context):
 
 
 def setup_scoped(context):
-    pyaudit = _pyaudit()
-    _planned(lambda: pyaudit.count(HIT_EVENT, scoped=True),
-             "pyaudit.count(..., scoped=True) (scoped subscriptions)")
+    _pyaudit().count(HIT_EVENT, scoped=True)
     return None
 
 
 def _setup_record_stack(depth):
     def setup(context):
-        pyaudit = _pyaudit()
-        recorder = _planned(
-            lambda: pyaudit.record(HIT_EVENT, capacity=BATCH, stack=depth),
-            "pyaudit.record(..., stack=N) (recorded stacks)")
-        return recorder.drain
+        return _pyaudit().record(HIT_EVENT, capacity=BATCH,
+                                 stack=depth).drain
     return setup
 
 
@@ -339,7 +315,7 @@ CONFIGS = (
            "objects every batch"),
     Config("watch", HIT_EVENT, setup_watch, "python",
            "pyaudit watch hit, calling the same trivial callback as python"),
-    # Argument rules, scopes and stacks (planned APIs).
+    # Argument rules, scopes and stacks.
     Config("guard-read", READ_OPEN, setup_write_guard, "python-guard-read",
            "an open for reading under deny('open', where=Where("
            "writing=True, paths_outside=[dir]))"),

@@ -8,6 +8,8 @@ A hook is given to the child process as ``KIND=SPEC``:
                              signature, added through the reference module
     peer=NAME                an audit-hook library from PyPI, set up with a
                              filter comparable to pyaudit's security filter
+    policy=FILE              a pyaudit policy file, put in force with
+                             pyaudit.load_policy
 
 Each is measured on the events of ``_bench_configs.HOOK_CASES``, with the
 same loop, floor and workloads as pyaudit.
@@ -19,7 +21,7 @@ import sys
 
 from pyaudit.cli import _bench_configs as configs
 
-KINDS = ("python", "c", "peer")
+KINDS = ("python", "c", "peer", "policy")
 
 
 def split_spec(spec, what):
@@ -37,6 +39,8 @@ def label(kind, spec):
     if kind == "c":
         library, symbol = split_spec(spec, "LIB.so:SYMBOL")
         return "%s:%s" % (os.path.basename(library), symbol)
+    if kind == "policy":
+        return "policy:" + os.path.basename(spec)
     return spec
 
 
@@ -164,8 +168,21 @@ def installed_peers():
     return found, missing
 
 
+# -- policies
+
+def setup_policy(path, context):
+    """The policy's rules in force (the patterns it names that this Python
+    never raises are fine, as in any policy)."""
+    import pyaudit
+    from pyaudit._policy.startup import first_problem
+    try:
+        pyaudit.load_policy(path)
+    except pyaudit.PolicyError as exc:
+        raise configs.SetupError(first_problem(exc)) from None
+
+
 SETUPS = {"python": setup_python_hook, "c": setup_c_hook,
-          "peer": setup_peer}
+          "peer": setup_peer, "policy": setup_policy}
 
 
 def setup(hook, context):

@@ -141,7 +141,7 @@ def check_hooks(hooks, reference):
 
 def check_configs(rows, explicit, reference):
     """Set each configuration up once.  Returns [(name, reason)] of those
-    this pyaudit cannot run yet (a planned API); raises BenchError for one
+    this Python cannot run (own-GIL interpreters before 3.12); raises BenchError for one
     that fails otherwise, or that was asked for by name."""
     missing = []
     for row in rows:
@@ -359,8 +359,11 @@ def add_arguments(parser):
                         help="also measure the other audit-hook libraries "
                              "installed here (%s)"
                              % ", ".join(_bench_hooks.PEERS))
-    # --policy FILE will set the pyaudit configurations up from a policy
-    # file once policies exist.
+    parser.add_argument("--policy", action="append", default=[],
+                        metavar="FILE",
+                        help="also measure this pyaudit policy file (its "
+                             "rules in force, as pyaudit.load_policy puts "
+                             "them); repeatable")
     parser.add_argument("--workloads", type=name_list(WORKLOADS, "workload"),
                         default=list(WORKLOADS),
                         help="comma-separated real workloads to time, or "
@@ -412,6 +415,8 @@ def collect_hooks(args):
     report ([(name, version)] found, [name] missing)."""
     hooks = [("--hook", spec, "python=" + spec) for spec in args.hook]
     hooks += [("--c-hook", spec, "c=" + spec) for spec in args.c_hook]
+    hooks += [("--policy", spec, "policy=" + os.path.abspath(spec))
+              for spec in args.policy]
     found, missing = [], []
     if args.peers:
         found, missing = _bench_hooks.installed_peers()
@@ -485,6 +490,9 @@ def measure_and_report(args):
                      "sys.addaudithook sees only its own interpreter's "
                      "events") for option, spec, _ in hooks
                     if option == "--hook"]
+        missing += [("parallel " + spec, "a policy is measured in the "
+                     "main interpreter only") for option, spec, _ in hooks
+                    if option == "--policy"]
 
     samples = measure_ns(rows, args.events, args.rounds, reference,
                          progress)

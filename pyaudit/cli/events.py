@@ -1,4 +1,4 @@
-"""``python -m pyaudit events [PATTERNS ...] [--json] [--all-platforms]``:
+"""``pyaudit events [PATTERNS ... | --defaults] [--json] [--all-platforms]``:
 list audit events.
 
 Lists the events the running Python raises on this platform, according to
@@ -8,7 +8,8 @@ optionally only those matching the patterns (the syntax of
 output is one event a line: name, argument names, the platforms that raise
 it ("any" or e.g. "windows") and documentation link, in aligned columns.
 ``--json`` prints a JSON list of catalog entries instead (see
-``pyaudit.describe``).
+``pyaudit.describe``).  ``--defaults`` lists the events that ``pyaudit run``
+reports when no ``-e`` says otherwise.
 
 A bad pattern is an error (exit status 2).  A pattern that matches no
 known event is reported on stderr as one line, and the command still
@@ -33,6 +34,9 @@ def add_arguments(parser):
     parser.add_argument("--all-platforms", action="store_true",
                         help="also the events only other platforms raise "
                              "(Windows-only ones on Linux, ...)")
+    parser.add_argument("--defaults", action="store_true",
+                        help="the events 'pyaudit run' reports by default "
+                             "(its patterns are in 'pyaudit run --help')")
 
 
 ARGS_WIDTH = 40     # longer argument lists push that row's link right
@@ -63,6 +67,11 @@ def format_json(entries):
 
 def run(args, parser):
     items = []
+    if args.defaults:
+        if args.patterns:
+            parser.error("give PATTERNS or --defaults, not both")
+        from .._trace.defaults import DEFAULT_EVENTS
+        items = list(DEFAULT_EVENTS)
     try:
         for argument in args.patterns:
             items.extend(_patterns.split(argument)[0])
@@ -71,9 +80,11 @@ def run(args, parser):
         parser.error(str(exc))
     platform = _catalog.ANY_PLATFORM if args.all_platforms else None
     warning = _catalog.UnknownEventWarning.__name__
-    for message in _catalog.unknown_pattern_messages(matcher.patterns,
-                                                     platform=platform):
-        print("%s: %s: %s" % (parser.prog, warning, message), file=sys.stderr)
+    if not args.defaults:   # they cover several versions of Python
+        for message in _catalog.unknown_pattern_messages(
+                matcher.patterns, platform=platform):
+            print("%s: %s: %s" % (parser.prog, warning, message),
+                  file=sys.stderr)
     known = _catalog.known_events(platform=platform)
     entries = [known[name] for name in sorted(known)
                if matcher.matches(name)]

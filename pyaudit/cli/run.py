@@ -1,409 +1,501 @@
-"""``python -m pyaudit run``: run a program as ``python`` would, reporting
-its audit events.
+"""``pyaudit run``: run a Python program as ``python`` would, reporting its
+audit events and those of the Python processes it starts.
 
-    python -m pyaudit run [-e PATTERNS] [-o FILE] [--format jsonl|text]
-                          (SCRIPT [ARGS] | -m MODULE [ARGS] | -c CODE [ARGS])
+    pyaudit run [OPTIONS] (SCRIPT [ARGS] | -m MODULE [ARGS] | -c CODE [ARGS])
 
 Everything after SCRIPT, ``-m MODULE`` or ``-c CODE`` belongs to the
-target.  The target gets the ``sys.argv``, ``sys.path[0]`` and
-``__main__`` that ``python`` would give it, and its exit status becomes
-ours: ``SystemExit`` propagates unchanged, an uncaught exception prints
-its traceback (without this module's frames) through ``sys.excepthook``
-and exits 1.
+program.  See ``--help`` and docs/run.md.
 
-Each matching event is written as one line, straight to the output file
-descriptor with ``os.write`` (no buffer in between), as it happens: a
-target that crashes or is killed leaves every line up to that point.
-Reporting goes on until the process exits, so events from the target's
-other threads and atexit handlers are reported too.
+This module is imported before the program runs, and the program should
+find the interpreter as plain ``python`` leaves it: it parses its command
+line without argparse and imports nothing that the tracer does not need
+(see pyaudit._trace).
 """
 
-import argparse
-import builtins
-import json
-import linecache
-import math
 import os
-import pkgutil
-import runpy
+import stat
 import sys
-import threading
-import time
-import types
-import warnings
 
-import pyaudit
+from .._errors import InstallError
+from .._trace import config as configs, output as outputs, session
+from .._trace.defaults import (DEFAULT_EVENTS, DEFAULT_GROUPS,  # noqa: F401
+                               opens_for_writing)
+from .._trace.tracer import Tracer, per_process_path, read_command
+from .._trace.values import REPR_LIMIT
 
 HELP = "run a Python program, reporting its audit events"
+USAGE = ("%s [OPTIONS] (SCRIPT [ARGS] | -m MODULE [ARGS] | "
+         "-c CODE [ARGS])")
+DEFAULT_MAX_ARG_LEN = REPR_LIMIT
 
-# The default selection: what a program does to the world outside itself.
-DEFAULT_EVENTS = (
-    # network
-    "socket.*", "http.client.connect", "urllib.Request", "ftplib.connect",
-    "smtplib.connect", "poplib.connect", "imaplib.open", "nntplib.connect",
-    "telnetlib.Telnet.open", "webbrowser.open",
-    # other programs
-    "subprocess.Popen", "os.system", "os.exec", "os.spawn", "os.posix_spawn",
-    "os.fork", "os.forkpty", "pty.spawn", "os.kill", "os.killpg",
-    # native code
-    "ctypes.*", "sqlite3.enable_load_extension", "sqlite3.load_extension",
-    # files written, removed, moved or re-permissioned ("open": writes only)
-    "open", "os.remove", "os.rmdir", "os.rename", "os.truncate", "os.mkdir",
-    "os.link", "os.symlink", "os.chmod", "os.chown", "shutil.rmtree",
-    "shutil.move", "shutil.copyfile", "shutil.chown", "shutil.unpack_archive",
-    # code loaded from data, auditing tampered with
-    "pickle.find_class", "sys.addaudithook",
+# (flags, metavar or None for a switch, help), as --help shows them.
+OPTIONS = (
+    (("-e", "--events"), "PATTERNS",
+     "the events to report, in pyaudit's pattern syntax ('socket.*', "
+     "'open', '!os.listdir'). Repeat to add more; '+PATTERNS' adds them to "
+     "the default set below (and '+!PATTERN' removes from it). Exclusions "
+     "apply to the whole selection."),
+    (("-o", "--output"), "FILE",
+     "write the events of every process to FILE (replaced at start), "
+     "instead of standard error"),
+    (("--per-process",), None,
+     "with -o FILE: each process writes its own FILE.<pid> (FILE.* must "
+     "not exist yet)"),
+    (("--format",), "{jsonl,text}",
+     "jsonl: one JSON object per line; text: aligned lines, coloured on a "
+     "terminal unless NO_COLOR is set (default: text on a terminal, jsonl "
+     "otherwise)"),
+    (("--max-arg-len",), "N",
+     "text: show at most N characters of each argument, then how many "
+     "were cut (default %d; 0: everything)" % DEFAULT_MAX_ARG_LEN),
+    (("--no-follow",), None,
+     "report this process only, not the Python processes it starts"),
+    (("--summary",), None,
+     "at exit, print a table of the events per name and per process, and "
+     "their top callers, on standard error (without -o, instead of the "
+     "event lines)"),
+    (("--policy",), "FILE",
+     "put the policy in FILE in force, sealed, in this process and every "
+     "Python process it starts (followed or not); repeatable. Denied "
+     "events are reported, marked, and counted in --summary's denied "
+     "column (see docs/policies.md)"),
+    (("--deny",), "PATTERNS",
+     "deny the events matching PATTERNS, as a one-rule policy would; "
+     "repeatable"),
+    (("-h", "--help"), None, "show this help and exit"),
 )
-
-# With the default selection, an "open" event is reported only when its
-# mode has one of these characters or its flags one of these bits.
-WRITE_MODE_CHARS = "wax+"
-WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC
-
-REPR_LIMIT = 200        # longest repr kept of one value
-TEXT_ARGS_LIMIT = 400   # longest args column of a text line
-NAME_WIDTH = 24         # event names are padded to this in text lines
-MAX_DEPTH = 4           # lists/tuples deeper than this become a repr
-MAX_ITEMS = 100         # list/tuple items kept; the rest become one marker
-
-USAGE = ("%(prog)s [-h] [-e PATTERNS] [-o FILE] [--format {jsonl,text}]\n"
-         "       (SCRIPT [ARGS] | -m MODULE [ARGS] | -c CODE [ARGS])")
+_TAKES_VALUE = {flag: metavar is not None for flags, metavar, _ in OPTIONS
+                for flag in flags}
 
 
-# -- making values printable -----------------------------------------------
-
-def short_repr(value, limit=REPR_LIMIT):
-    """``repr(value)`` cut to ``limit`` characters; never raises."""
-    try:
-        if isinstance(value, (bytes, bytearray)) and len(value) > limit:
-            text = repr(value[:limit])
-        else:
-            text = repr(value)
-    except Exception as exc:
-        text = "<%s object (repr failed: %s)>" % (type(value).__name__,
-                                                  type(exc).__name__)
-    if len(text) > limit:
-        text = text[:limit - 3] + "..."
-    return text
+class UsageError(Exception):
+    """A bad command line: one line on stderr, exit status 2."""
 
 
-def json_safe(value, depth=0):
-    """``value`` as something ``json.dumps`` takes; never raises.
-
-    None, bool, int and str stay as they are (subclasses become the plain
-    type), finite floats too; nan and infinities become their repr.  Lists
-    and tuples become lists, recursively (up to MAX_DEPTH levels and
-    MAX_ITEMS items).  Anything else (bytes, dicts, objects) becomes its
-    ``short_repr``.
-    """
-    try:
-        if value is None or isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return int.__int__(value)
-        if isinstance(value, float):
-            number = float.__float__(value)
-            return number if math.isfinite(number) else repr(number)
-        if isinstance(value, str):
-            return str.__str__(value)
-        if isinstance(value, (list, tuple)) and depth < MAX_DEPTH:
-            values = list(value)
-            items = [json_safe(item, depth + 1) for item in values[:MAX_ITEMS]]
-            if len(values) > MAX_ITEMS:
-                items.append("... %d more" % (len(values) - MAX_ITEMS))
-            return items
-    except Exception:
-        pass
-    return short_repr(value)
+class BadPolicy(Exception):
+    """A policy of --policy or --deny that cannot be put in force: one line
+    per problem on stderr, exit status 2."""
 
 
-def opens_for_writing(args):
-    """True if ``args`` of an ``open`` event open the file for writing."""
-    mode = args[1] if len(args) > 1 else None
-    flags = args[2] if len(args) > 2 else 0
-    if isinstance(mode, str) and any(c in mode for c in WRITE_MODE_CHARS):
-        return True
-    return (isinstance(flags, int) and not isinstance(flags, bool)
-            and bool(flags & WRITE_FLAGS))
+class Options:
+    """The parsed command line."""
+
+    def __init__(self):
+        self.events = []            # the -e values, in order
+        self.output = None
+        self.per_process = False
+        self.format = None
+        self.max_arg_len = DEFAULT_MAX_ARG_LEN
+        self.follow = True
+        self.summary = False
+        self.policies = []          # PYAUDIT_POLICY entries, in order
+        self.help = False
+        self.kind = None            # "command", "module" or "script"
+        self.target = None
+        self.args = []
 
 
-# -- output formats ---------------------------------------------------------
-
-def format_jsonl(name, args, time_ns, thread_id):
-    """One JSON object and a newline."""
-    return json.dumps({"event": name, "args": json_safe(args),
-                       "time_ns": time_ns, "thread": thread_id},
-                      allow_nan=False) + "\n"
-
-
-class TextFormat:
-    """One aligned line: local time, thread, event name, args.
-
-    The thread column is "main" for the main thread and T1, T2, ... for
-    other threads in the order they first raise an event.
-    """
-
-    def __init__(self, colour):
-        self._main = threading.main_thread().ident
-        self._labels = {}
-        if colour:      # dim time and thread, bold cyan event name
-            self._dim, self._name, self._reset = (
-                "\x1b[2m", "\x1b[1;36m", "\x1b[0m")
-        else:
-            self._dim = self._name = self._reset = ""
-
-    def _thread_label(self, thread_id):
-        if thread_id == self._main:
-            return "main"
-        label = self._labels.get(thread_id)
-        if label is None:
-            label = self._labels[thread_id] = "T%d" % (len(self._labels) + 1)
-        return label
-
-    def __call__(self, name, args, time_ns, thread_id):
-        seconds, ns = divmod(time_ns, 10 ** 9)
-        stamp = "%s.%06d" % (
-            time.strftime("%H:%M:%S", time.localtime(seconds)), ns // 1000)
-        if not name.isprintable():      # keep one event on one line
-            name = repr(name)
-        shown = ", ".join(short_repr(arg) for arg in args)
-        if len(shown) > TEXT_ARGS_LIMIT:
-            shown = shown[:TEXT_ARGS_LIMIT - 3] + "..."
-        line = "%s%s %-4s%s %s%s%s" % (
-            self._dim, stamp, self._thread_label(thread_id), self._reset,
-            self._name, name, self._reset)
-        if shown:
-            line += " " * max(1, NAME_WIDTH + 1 - len(name)) + shown
-        return line + "\n"
-
-
-class Sink:
-    """Writes whole lines to a file descriptor, one ``os.write`` each (no
-    Python-level buffer to lose, and nothing the target's changes to
-    ``sys.stderr`` affect)."""
-
-    def __init__(self, fd, encoding):
-        self.fd = fd
-        self.encoding = encoding
-
-    def write(self, text):
-        data = text.encode(self.encoding, "backslashreplace")
-        while data:
-            data = data[os.write(self.fd, data):]
-
-
-def make_callback(sink, formatter, writes_only):
-    """The watch callback.  It never raises: an event whose line cannot be
-    written (closed output, interpreter shutting down) is skipped, so the
-    target never sees an error caused by the reporting."""
-    time_ns = time.time_ns
-    get_ident = threading.get_ident
-
-    def on_event(name, args):
-        try:
-            if writes_only and name == "open" and not opens_for_writing(args):
-                return
-            sink.write(formatter(name, args, time_ns(), get_ident()))
-        except Exception:
-            pass
-    return on_event
-
-
-# -- command line -----------------------------------------------------------
-
-def add_arguments(parser):
-    """Declare the options; -m, -c and SCRIPT each take the rest of the
-    command line, so everything after them belongs to the target."""
-    parser.usage = USAGE
-    parser.add_argument(
-        "-e", "--events", metavar="PATTERNS",
-        help="the events to report, in pyaudit's pattern syntax (default: "
-             "a security-relevant set, see pyaudit.cli.run.DEFAULT_EVENTS; "
-             "with it, 'open' is reported only for writing)")
-    parser.add_argument(
-        "-o", "--output", metavar="FILE",
-        help="write the events to FILE, replacing it (default: stderr)")
-    parser.add_argument(
-        "--format", choices=("jsonl", "text"), default="jsonl",
-        help="jsonl (default): one JSON object per line; text: aligned "
-             "lines, coloured on a terminal unless NO_COLOR is set")
-    parser.add_argument(
-        "-m", dest="module", nargs=argparse.REMAINDER,
-        help="MODULE [ARGS]: run a module as 'python -m' does")
-    parser.add_argument(
-        "-c", dest="code", nargs=argparse.REMAINDER,
-        help="CODE [ARGS]: run code as 'python -c' does")
-    parser.add_argument(
-        "script", nargs=argparse.REMAINDER,
-        help="SCRIPT [ARGS]: run a file (or a directory or zip file with "
-             "__main__.py) as 'python SCRIPT' does")
-
-
-def _fail(parser, message):
-    parser.exit(2, "%s: error: %s\n" % (parser.prog, message))
-
-
-def _target(args, parser):
-    """(kind, target, target_args) from the parsed command line; kind is
-    "module", "code" or "script"."""
-    script = args.script or None            # [] when there is none
-    if script and script[0] == "--":        # "run -- SCRIPT": as python does
-        script = script[1:] or None
-    for kind, values in (("module", args.module), ("code", args.code),
-                         ("script", script)):
-        if values is None:
-            continue
-        if not values:                      # a bare -m or -c
-            parser.error("-m needs a MODULE" if kind == "module"
-                         else "-c needs CODE")
-        return kind, values[0], values[1:]
-    parser.error("give what to run: SCRIPT, -m MODULE or -c CODE")
-
-
-def _open_sink(path, parser):
-    if path is None:
-        return Sink(2, getattr(sys.stderr, "encoding", None) or "utf-8")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
-                     0o666)
-    except OSError as exc:
-        _fail(parser, "cannot write %s: %s" % (path, exc.strerror or exc))
-    return Sink(fd, "utf-8")
-
-
-def _use_colour(fd):
-    return os.isatty(fd) and not os.environ.get("NO_COLOR")
-
-
-def _set_path0(entry):
-    """Make ``entry`` sys.path[0], as python does for what it runs (unless
-    -P/-I told it not to add one; then ``python -m pyaudit`` added none
-    either)."""
-    if getattr(sys.flags, "safe_path", False) or sys.flags.isolated:
-        return
-    if entry is None:
-        del sys.path[0]
+def _set(options, flag, value):
+    if flag in ("-e", "--events"):
+        options.events.append(value)
+    elif flag in ("-o", "--output"):
+        options.output = value
+    elif flag == "--format":
+        if value not in configs.FORMATS:
+            raise UsageError("--format must be one of %s, not %r"
+                             % (", ".join(configs.FORMATS), value))
+        options.format = value
+    elif flag == "--max-arg-len":
+        if not (value.isascii() and value.isdigit()):
+            raise UsageError("--max-arg-len must be a number of characters "
+                             "(0 for no limit), not %r" % (value,))
+        options.max_arg_len = int(value)
+    elif flag == "--per-process":
+        options.per_process = True
+    elif flag == "--no-follow":
+        options.follow = False
+    elif flag == "--summary":
+        options.summary = True
+    elif flag in ("--policy", "--deny"):
+        options.policies.append(_policy_entry(flag, value))
     else:
-        sys.path[0] = entry
+        options.help = True
 
 
-def _prepare(kind, target, target_args):
-    """Set sys.argv and sys.path[0] as python would; return a function
-    that runs the target."""
-    if kind == "code":
-        sys.argv[:] = ["-c"] + target_args
-        _set_path0("")
-        code = compile(target, "<string>", "exec")
-        if hasattr(linecache, "_register_code"):
-            # From 3.13 python -c puts the code in linecache, so that
-            # tracebacks show its lines; so do we.
-            linecache.cache["<string>"] = (
-                len(target), None,
-                [line + "\n" for line in target.splitlines()], "<string>")
-        return lambda: _run_code(code)
-    if kind == "module":
-        sys.argv[:] = [target] + target_args   # runpy puts the path in [0]
-        return lambda: runpy.run_module(target, run_name="__main__",
-                                        alter_sys=True)
-    sys.argv[:] = [target] + target_args
-    if pkgutil.get_importer(target) is None:    # a file of code, as runpy
-        _set_path0(os.path.dirname(os.path.realpath(target)))
-    else:                                       # a directory or zip file:
-        _set_path0(None)                        # runpy inserts it
-    return lambda: runpy.run_path(target, run_name="__main__")
+def _policy_entry(flag, value):
+    """The PYAUDIT_POLICY entry of --policy FILE or --deny PATTERNS."""
+    if not value:
+        raise UsageError("%s needs a %s" % (flag, "FILE" if flag ==
+                                            "--policy" else "pattern"))
+    entry = "deny=" + value if flag == "--deny" else os.path.abspath(value)
+    if os.pathsep in entry:
+        raise UsageError("%s %r: a %r cannot be passed on to child "
+                         "processes (PYAUDIT_POLICY separates its entries "
+                         "with it)" % (flag, value if flag == "--deny"
+                                       else entry, os.pathsep))
+    return entry
 
 
-def _run_code(code):
-    """Run ``-c`` code in a fresh ``__main__`` module, as python does."""
-    main = types.ModuleType("__main__")
-    main.__builtins__ = builtins
-    saved = sys.modules["__main__"]
-    sys.modules["__main__"] = main
-    try:
-        exec(code, main.__dict__)
-    finally:
-        sys.modules["__main__"] = saved
+def parse(argv):
+    """Options from the command line (python's rules: the first SCRIPT,
+    -m MODULE or -c CODE ends pyaudit's options)."""
+    options = Options()
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        index += 1
+        if arg == "--" or not arg.startswith("-") or arg == "-":
+            if arg == "--":
+                if index == len(argv):
+                    break
+                arg, index = argv[index], index + 1
+            if arg == "-":
+                raise UsageError("reading the program from standard input "
+                                 "('-') is not supported: give a SCRIPT, -m "
+                                 "MODULE or -c CODE")
+            options.kind, options.target = "script", arg
+            options.args = argv[index:]
+            return options
+        if arg[:2] in ("-m", "-c"):
+            target = arg[2:]
+            if not target:
+                if index == len(argv):
+                    raise UsageError("-m needs a MODULE" if arg == "-m"
+                                     else "-c needs CODE")
+                target, index = argv[index], index + 1
+            options.kind = "module" if arg[1] == "m" else "command"
+            options.target, options.args = target, argv[index:]
+            return options
+        if arg.startswith("--"):
+            flag, equals, value = arg.partition("=")
+        elif arg[:2] in ("-e", "-o") and len(arg) > 2:
+            flag, equals, value = arg[:2], "=", arg[2:]
+        else:
+            flag, equals, value = arg, "", ""
+        if flag not in _TAKES_VALUE:
+            raise UsageError("unknown option %r" % (arg,))
+        if _TAKES_VALUE[flag]:
+            if not equals:
+                if index == len(argv):
+                    raise UsageError("%s needs a value" % flag)
+                value, index = argv[index], index + 1
+        elif equals:
+            raise UsageError("%s takes no value" % flag)
+        _set(options, flag, value)
+    if not options.help:
+        raise UsageError("give what to run: SCRIPT, -m MODULE or -c CODE")
+    return options
 
 
-def _module_of(frame):
-    return frame.f_globals.get("__name__")
+def help_text(prog):
+    lines = ["usage: " + USAGE % prog, "", HELP[0].upper() + HELP[1:] +
+             ", and those of the Python processes it starts (see "
+             "docs/run.md).", "", "options:"]
+    for flags, metavar, text in OPTIONS:
+        name = ", ".join("%s %s" % (flag, metavar) if metavar else flag
+                         for flag in flags)
+        lines.append("  " + name)
+        lines += _wrap(text, "      ")
+    lines += ["", "default events (with them, 'open' is reported only when "
+              "it opens for writing):"]
+    for group, patterns in DEFAULT_GROUPS:
+        lines.append("  %s:" % group)
+        lines += _wrap(", ".join(patterns), "      ")
+    return "\n".join(lines) + "\n"
 
 
-def _lookup_failed(exc):
-    """True if ImportError ``exc`` was raised by runpy itself, finding what
-    to run, rather than by the target's code (runpy is frozen in some
-    versions, so frames are told apart by module name, not file name)."""
-    tb = exc.__traceback__
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    return _module_of(tb.tb_frame) == "runpy"
+def _wrap(text, indent, width=79):
+    lines, line = [], indent
+    for word in text.split(" "):
+        if len(line) + len(word) > width and line.strip():
+            lines.append(line.rstrip())
+            line = indent
+        line += word + " "
+    return lines + [line.rstrip()]
 
 
-def _report_uncaught(exc):
-    """Show ``exc`` through sys.excepthook, without our frames."""
-    tb = exc.__traceback__
-    while tb is not None and _module_of(tb.tb_frame) in (__name__, "runpy"):
-        tb = tb.tb_next
-    exc = exc.with_traceback(tb)
-    try:
-        sys.excepthook(type(exc), exc, tb)
-    except Exception:
-        sys.__excepthook__(type(exc), exc, tb)
+# -- what to report ----------------------------------------------------------
 
-
-def _subscribe(patterns, callback, parser, show_warnings):
-    """Watch ``patterns``; pattern warnings become one line each."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+def selection(values):
+    """(pattern items, items the user gave, writes_only) from the -e
+    values; see --help."""
+    from .. import Filter
+    if not values:
+        return DEFAULT_EVENTS, (), True
+    given, use_defaults = [], False
+    for value in values:
+        text = value
+        if text.startswith("+"):
+            use_defaults, text = True, text[1:]
         try:
-            subscription = pyaudit.watch(patterns, callback)
-        except pyaudit.InstallError as exc:
-            _fail(parser, str(exc))
-    if show_warnings:
-        for warning in caught:
-            _say(parser, "warning: %s" % (warning.message,))
-    return subscription
+            given += Filter(text).patterns
+        except (TypeError, ValueError) as exc:
+            raise UsageError("bad -e %r: %s" % (value, exc))
+    items = list(DEFAULT_EVENTS) if use_defaults else []
+    items += [item for item in given if item not in items]
+    writes_only = use_defaults and not Filter(given).matches("open")
+    return tuple(items), tuple(given), writes_only
 
 
-def _say(parser, message):
-    sys.stderr.write("%s: %s\n" % (parser.prog, message))
+def warn_unknown_patterns(items, prog):
+    """One line on stderr per pattern naming no event this Python raises.
+
+    Looking them up reads the events catalog, which imports json and
+    difflib: done in a forked child, so that the program still imports
+    them itself (and ``-e import`` shows it)."""
+    if not items:
+        return
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError):    # no fork here: look in process
+        _print_unknown_patterns(items, prog)
+        return
+    if pid:
+        os.waitpid(pid, 0)
+        return
+    try:
+        _print_unknown_patterns(items, prog)
+    finally:
+        os._exit(0)
+
+
+def _print_unknown_patterns(items, prog):
+    try:
+        from .. import _catalog
+        for message in _catalog.unknown_pattern_messages(items):
+            os.write(2, ("%s: warning: %s\n" % (prog, message)).encode(
+                "utf-8", "backslashreplace"))
+    except Exception:
+        pass                # advisory: never stop the run
+
+
+def why_children_are_not_reached():
+    """Why Python processes started from here would not run pyaudit's
+    start-up file, or None when they would."""
+    from .. import _autostart
+    site = sys.modules.get("site")
+    if site is None or not hasattr(site, "getsitepackages"):
+        return "this Python runs without the site module"
+    directories = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        directories.append(site.getusersitepackages())
+    if _autostart.installed_in(directories):
+        return None
+    return ("pyaudit's start-up file %s is not in %s (install pyaudit with "
+            "pip)" % (_autostart.PTH_NAME, " nor ".join(directories)))
+
+
+def warn_about_children(options, prog):
+    reason = why_children_are_not_reached()
+    if reason is None:
+        return
+    if options.follow:
+        sys.stderr.write("%s: warning: child processes cannot be followed: "
+                         "%s; --no-follow silences this\n" % (prog, reason))
+    if options.policies:
+        sys.stderr.write("%s: warning: child processes will run without "
+                         "the policies: %s\n" % (prog, reason))
     sys.stderr.flush()
 
 
-def run(args, parser):
-    """Check the command line, open the output, run the target; return
-    its exit status (SystemExit from the target propagates)."""
-    patterns = DEFAULT_EVENTS if args.events is None else args.events
+# -- policies ----------------------------------------------------------------
+
+def read_policies(options):
+    """The checked policies of --policy and --deny (none without them);
+    UsageError with one line per problem."""
+    if not options.policies:
+        return []
+    from .._errors import PolicyError
+    from .._policy import startup
     try:
-        pyaudit.Filter(patterns)
-    except (TypeError, ValueError) as exc:
-        parser.error("bad -e PATTERNS: %s" % (exc,))
-    kind, target, target_args = _target(args, parser)
-    if kind == "script" and not os.path.isdir(target):
+        return startup.read(options.policies)
+    except PolicyError as exc:
+        raise BadPolicy(*exc.problems)
+    except ValueError as exc:
+        raise BadPolicy(exc)
+
+
+def pass_policies_on(options):
+    """Children put the same policies in force (PYAUDIT_POLICY)."""
+    from .._policy import startup
+    entries = [value for value in [os.environ.get(startup.POLICY_VARIABLE)]
+               if value] + options.policies
+    os.environ[startup.POLICY_VARIABLE] = os.pathsep.join(entries)
+
+
+def enforce_policies(policies):
+    """Put the policies in force (or stop); (patterns, where) of every deny
+    rule in force in this process, for the tracer."""
+    if policies:
+        from .._policy import startup
+        startup.enforce(policies, "--policy")
+    # Also those PYAUDIT_POLICY put in force while this process started.
+    started = sys.modules.get("pyaudit._policy.startup")
+    return started.denials() if started is not None else ()
+
+
+# -- where to write -----------------------------------------------------------
+
+def private_stderr():
+    """pyaudit's own duplicate of standard error, or -1 if it is closed.
+    A regular file is switched to O_APPEND, so that the lines of other
+    processes, which append, and the program's own output do not
+    overwrite each other."""
+    try:
+        fd = outputs.move_high(os.dup(2))
+    except OSError:
+        return -1
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        import fcntl
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_APPEND)
+    return fd
+
+
+def open_lines(options, stderr):
+    """The Output for event lines (None with --summary and no -o)."""
+    if options.output is None:
+        if options.summary:
+            return None
+        if stderr is None:
+            raise UsageError("standard error is closed: give -o FILE")
+        return stderr
+    path = os.path.abspath(options.output)
+    flags = outputs.OPEN_FLAGS | os.O_CREAT
+    if options.per_process:
+        path = per_process_path(path, os.getpid())
+    else:
+        flags |= os.O_TRUNC
+    try:
+        return outputs.Output.open(path, flags)
+    except OSError as exc:
+        raise UsageError("cannot write %s: %s" % (options.output,
+                                                  exc.strerror or exc))
+
+
+def check_per_process(options):
+    if not options.per_process:
+        return
+    if options.output is None:
+        raise UsageError("--per-process needs -o FILE")
+    directory, name = os.path.split(os.path.abspath(options.output))
+    try:
+        stale = sorted(entry for entry in os.listdir(directory)
+                       if entry.startswith(name + ".")
+                       and entry[len(name) + 1:].isdigit())
+    except OSError as exc:
+        raise UsageError("cannot write %s: %s" % (options.output,
+                                                  exc.strerror or exc))
+    if stale:
+        raise UsageError("%s exists (from an earlier run?); remove the "
+                         "%s.<pid> files or choose another -o FILE"
+                         % (os.path.join(directory, stale[0]), name))
+
+
+def create_summary_file():
+    directory = os.environ.get("TMPDIR") or "/tmp"
+    path = os.path.join(directory, "pyaudit-run-%d-%s.jsonl"
+                        % (os.getpid(), os.urandom(6).hex()))
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND
+                 | getattr(os, "O_CLOEXEC", 0), 0o600)
+    return outputs.Output(outputs.move_high(fd), "utf-8", path)
+
+
+# -- the command ----------------------------------------------------------------
+
+def check_target(options):
+    if options.kind == "script" and not os.path.isdir(options.target):
         try:
-            open(target, "rb").close()
+            open(options.target, "rb").close()
         except OSError as exc:
-            _fail(parser, "can't open file %r: [Errno %s] %s"
-                  % (target, exc.errno, exc.strerror))
-    sink = _open_sink(args.output, parser)
-    formatter = (TextFormat(_use_colour(sink.fd)) if args.format == "text"
-                 else format_jsonl)
-    callback = make_callback(sink, formatter, writes_only=args.events is None)
+            raise UsageError("can't open file %r: [Errno %s] %s"
+                             % (options.target, exc.errno, exc.strerror))
+
+
+def setup(options, prog):
+    """Everything before the program starts; returns (config, lines,
+    summary, stderr Output, stderr fd)."""
+    items, given, writes_only = selection(options.events)
+    check_per_process(options)
+    warn_unknown_patterns(given, prog)
+    # pyaudit's own standard error: for the lines, or the summary table
+    needed = options.output is None or options.summary
+    stderr_fd = private_stderr() if needed else -1
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    stderr = outputs.Output(stderr_fd, encoding) if stderr_fd >= 0 else None
+    lines = open_lines(options, stderr)
+    summary = create_summary_file() if options.summary else None
+    text_format = options.format == "text" or (
+        options.format is None and lines is not None
+        and os.isatty(lines.fd))
+    config = configs.Config(
+        items, writes_only=writes_only,
+        format="text" if text_format else "jsonl",
+        colour=bool(text_format and lines is not None and os.isatty(lines.fd)
+                    and not os.environ.get("NO_COLOR")),
+        max_arg_len=options.max_arg_len, lines=lines is not None,
+        output=os.path.abspath(options.output) if options.output else "",
+        per_process=options.per_process,
+        stderr_path="/proc/%d/fd/%d" % (os.getpid(), stderr_fd)
+        if stderr_fd >= 0 else "",
+        stderr_id=outputs.identity(stderr_fd) if stderr_fd >= 0 else "",
+        summary=summary.path if summary else "", top_pid=os.getpid(),
+        follow=options.follow, encoding=encoding)
+    return config, lines, summary, stderr, stderr_fd
+
+
+def main(argv, prog):
+    """Run the program; return its exit status (its SystemExit and
+    uncaught exceptions propagate, for python to handle as its own)."""
     try:
-        start = _prepare(kind, target, target_args)
-        # Reporting starts here and lasts until the process exits.
-        _subscribe(patterns, callback, parser,
-                   show_warnings=args.events is not None)
-        start()
+        options = parse(argv)
+        if options.help:
+            sys.stdout.write(help_text(prog))
+            return 0
+        check_target(options)
+        from ._as_python import Program, hide_frames_above
+        program = Program(options.kind, options.target, options.args)
+        policies = read_policies(options)
+        config, lines, summary, stderr, stderr_fd = setup(options, prog)
+        if options.follow:
+            os.environ[configs.VARIABLE] = configs.encode(config)
+        if policies:
+            pass_policies_on(options)
+        warn_about_children(options, prog)
+    except UsageError as exc:
+        sys.stderr.write("%s: error: %s (see --help)\n" % (prog, exc))
+        return 2
+    except BadPolicy as exc:
+        for problem in exc.args:
+            sys.stderr.write("%s: error: %s\n" % (prog, problem))
+        return 2
+    except OSError as exc:
+        sys.stderr.write("%s: error: %s\n" % (prog, exc))
+        return 2
+    stop_frame = sys._getframe()
+    tracer = Tracer(config, lines, summary, stderr_fd, stop_frame,
+                    read_command() if summary else None)
+    denials = enforce_policies(policies)
+    try:
+        tracer.start(denials)
+    except InstallError as exc:     # an audit hook refused pyaudit's
+        sys.stderr.write("%s: error: %s\n" % (prog, exc))
+        return 2
+    session.adopt(tracer, stderr)
+    try:
+        program.run()
     except SystemExit:
         raise
-    except ImportError as exc:
-        if not _lookup_failed(exc):
-            _report_uncaught(exc)
-        else:
-            _say(parser, exc)       # one line and status 1, as python -m
-        return 1
-    except BaseException as exc:
-        _report_uncaught(exc)
-        return 130 if isinstance(exc, KeyboardInterrupt) else 1
+    except BaseException:
+        hide_frames_above(stop_frame)
+        raise
     return 0
+
+
+def add_arguments(parser):
+    """For ``pyaudit --help`` (the command itself never goes through
+    argparse: see main)."""
+    import argparse
+    parser.usage = USAGE % parser.prog
+    parser.add_argument("arguments", nargs=argparse.REMAINDER,
+                        help="see %s --help" % parser.prog)

@@ -406,13 +406,11 @@ def test_a_warning_turned_error_subscribes_nothing(api):
 
 def test_an_unreadable_catalog_does_not_stop_a_subscription(
         api, monkeypatch):
-    import pkgutil
-
-    def refuse(package, resource):
+    def refuse():
         raise PermissionError("refused by a hook")
 
     monkeypatch.setattr(_catalog, "_catalog", None)
-    monkeypatch.setattr(pkgutil, "get_data", refuse)
+    monkeypatch.setattr(_catalog, "_read_events_json", refuse)
     sub, caught = caught_warnings(lambda: api.count("sokcet.connect"))
     assert sub.active
     sub.close()

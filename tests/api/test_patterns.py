@@ -6,6 +6,8 @@ small reference matcher written here, independently of
 ``pyaudit/_patterns.py``.
 """
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -99,7 +101,8 @@ TYPE_ERRORS = [
 
 
 def _ids(cases):
-    return [repr(case[0]) for case in cases]
+    # Stable across processes (pytest-xdist compares ids): no addresses.
+    return [re.sub(r" at 0x[0-9a-f]+", "", repr(case[0])) for case in cases]
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)

@@ -45,7 +45,7 @@ def test_no_command_is_a_usage_error():
     rc, out, err = run_module()
     assert (rc, out) == (2, "")
     assert err == ("python -m pyaudit: error: give a command: run, events, "
-                   "bench, config (see --help)\n")
+                   "bench, config, check-policy (see --help)\n")
 
 
 # -- a pyaudit without its C extension ----------------------------------------

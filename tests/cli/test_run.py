@@ -4,24 +4,25 @@ audit events are written as they happen, in jsonl or text.
 
 The command runs in a child process (``sys.executable -m pyaudit run``);
 where python's own behaviour is the reference, the same target is also
-run with plain ``python`` and the two are compared.  The value helpers of
-``pyaudit.cli.run`` are tested in process at the end.
+run with plain ``python`` and the two are compared.  Output of events
+goes to a file (``-o``) where a test compares standard error with
+python's.  Other files in this directory cover the output descriptor
+(test_run_output), what ``__main__`` and the start-up events look like
+(test_run_as_python), the process tree (test_run_follow), options
+(test_run_options) and --summary (test_run_summary).
 """
 
 import json
 import os
-import pty
 import re
-import select
 import signal
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from support import ROOT, child_env
-from pyaudit.cli import run as _run
+from support import ROOT, child_env, jsonl, run_on_tty, run_plain, run_pyaudit
+from pyaudit._trace import values
 
 # Prints what python gave the code it runs as __main__.
 PROBE = """\
@@ -35,36 +36,25 @@ print(json.dumps({
 }))
 """
 
-TEXT_LINE = re.compile(r"\d\d:\d\d:\d\d\.\d{6} (main|T\d+) +(\S+)(?: +(.*))?$")
+TEXT_LINE = re.compile(r"\d\d:\d\d:\d\d\.\d{6} (\d+) (main|T\d+) +(\S+)"
+                       r"(?: +([^ @].*?))?(?: +@ (.*))?$")
 
 
 def run_cli(args, cwd, backend=None, env=None, timeout=60):
-    """``python -m pyaudit run ARGS`` -> CompletedProcess (text output)."""
-    return subprocess.run(
-        [sys.executable, "-m", "pyaudit", "run"] + [str(a) for a in args],
-        cwd=str(cwd), env=child_env(backend, env), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout)
+    """``python -m pyaudit run ARGS``, events to standard error."""
+    return run_pyaudit(args, cwd, backend, env, timeout)
 
 
-def run_plain(args, cwd, timeout=60):
-    """``python ARGS``, for comparison."""
-    return subprocess.run(
-        [sys.executable] + [str(a) for a in args], cwd=str(cwd),
-        env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        universal_newlines=True, timeout=timeout)
+def run_quiet(args, cwd, **kwargs):
+    """``python -m pyaudit run -o /dev/null ARGS``: standard error is the
+    program's alone."""
+    return run_pyaudit(["-o", os.devnull] + list(args), cwd, **kwargs)
 
 
 def write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text))
     return path
-
-
-def jsonl(text):
-    """Every line of ``text`` that is a JSON object (so warnings and the
-    target's own output are skipped), parsed."""
-    return [json.loads(line) for line in text.splitlines()
-            if line.startswith("{")]
 
 
 def own_lines(stderr):
@@ -78,7 +68,7 @@ def own_lines(stderr):
 def test_script_sees_what_python_gives_it(tmp_path):
     write(tmp_path / "sub" / "probe.py", PROBE)
     args = ["sub/probe.py", "a", "-e", "x", "--format", "text", "-m", "b"]
-    ours = run_cli(args, cwd=tmp_path)
+    ours = run_quiet(args, cwd=tmp_path)
     plain = run_plain(args, cwd=tmp_path)
     assert ours.returncode == plain.returncode == 0, ours.stderr
     seen = json.loads(ours.stdout)
@@ -93,7 +83,7 @@ def test_script_through_a_symlink_gets_the_real_directory(tmp_path):
     (tmp_path / "links").mkdir()
     os.symlink(str(tmp_path / "real" / "probe.py"),
                str(tmp_path / "links" / "probe.py"))
-    ours = run_cli(["links/probe.py"], cwd=tmp_path)
+    ours = run_quiet(["links/probe.py"], cwd=tmp_path)
     assert json.loads(ours.stdout) == json.loads(
         run_plain(["links/probe.py"], cwd=tmp_path).stdout)
     assert json.loads(ours.stdout)["path0"] == os.path.realpath(
@@ -102,7 +92,7 @@ def test_script_through_a_symlink_gets_the_real_directory(tmp_path):
 
 def test_directory_with_main_runs_as_python_runs_it(tmp_path):
     write(tmp_path / "app" / "__main__.py", PROBE)
-    ours = run_cli([str(tmp_path / "app"), "x"], cwd=tmp_path)
+    ours = run_quiet([str(tmp_path / "app"), "x"], cwd=tmp_path)
     plain = run_plain([str(tmp_path / "app"), "x"], cwd=tmp_path)
     assert ours.returncode == 0, ours.stderr
     assert json.loads(ours.stdout) == json.loads(plain.stdout)
@@ -113,7 +103,7 @@ def test_module_sees_what_python_gives_it(tmp_path, module):
     write(tmp_path / "probe_mod.py", PROBE)
     write(tmp_path / "probe_pkg" / "__init__.py", "")
     write(tmp_path / "probe_pkg" / "__main__.py", PROBE)
-    ours = run_cli(["-m", module, "-c", "-e", "y"], cwd=tmp_path)
+    ours = run_quiet(["-m", module, "-c", "-e", "y"], cwd=tmp_path)
     plain = run_plain(["-m", module, "-c", "-e", "y"], cwd=tmp_path)
     assert ours.returncode == plain.returncode == 0, ours.stderr
     seen = json.loads(ours.stdout)
@@ -127,7 +117,7 @@ def test_module_sees_what_python_gives_it(tmp_path, module):
 
 
 def test_code_sees_what_python_gives_it(tmp_path):
-    ours = run_cli(["-c", PROBE, "a", "-o", "b"], cwd=tmp_path)
+    ours = run_quiet(["-c", PROBE, "a", "-o", "b"], cwd=tmp_path)
     plain = run_plain(["-c", PROBE, "a", "-o", "b"], cwd=tmp_path)
     assert ours.returncode == plain.returncode == 0, ours.stderr
     seen = json.loads(ours.stdout)
@@ -149,7 +139,7 @@ def test_code_sees_what_python_gives_it(tmp_path):
     ("import no_such_module_for_pyaudit_tests", 1),
 ])
 def test_exit_status_and_stderr_are_pythons(tmp_path, code, status):
-    ours = run_cli(["-c", code], cwd=tmp_path)
+    ours = run_quiet(["-c", code], cwd=tmp_path)
     plain = run_plain(["-c", code], cwd=tmp_path)
     assert plain.returncode == status
     assert (ours.returncode, ours.stderr) == (plain.returncode, plain.stderr)
@@ -162,7 +152,7 @@ def test_uncaught_exception_in_script_prints_pythons_traceback(tmp_path):
 
         inner()
         """)
-    ours = run_cli([str(script)], cwd=tmp_path)
+    ours = run_quiet([str(script)], cwd=tmp_path)
     plain = run_plain([str(script)], cwd=tmp_path)
     assert ours.returncode == plain.returncode == 1
     assert ours.stderr == plain.stderr
@@ -170,43 +160,31 @@ def test_uncaught_exception_in_script_prints_pythons_traceback(tmp_path):
     assert "pyaudit" not in ours.stderr and "runpy" not in ours.stderr
 
 
-def without_runpy_frames(traceback_text):
-    """``traceback_text`` without the frames of runpy (``python -m``
-    shows its own runpy frames; ``pyaudit run -m`` shows none)."""
-    kept, skipping = [], False
-    for line in traceback_text.splitlines(True):
-        if line.startswith('  File "'):
-            skipping = "runpy" in line
-        elif not line.startswith("    "):
-            skipping = False
-        if not skipping:
-            kept.append(line)
-    return "".join(kept)
-
-
 def test_exception_from_a_module_prints_pythons_traceback(tmp_path):
     write(tmp_path / "crash_mod.py", "import json\njson.loads('{')\n")
-    ours = run_cli(["-m", "crash_mod"], cwd=tmp_path)
+    ours = run_quiet(["-m", "crash_mod"], cwd=tmp_path)
     plain = run_plain(["-m", "crash_mod"], cwd=tmp_path)
     assert ours.returncode == plain.returncode == 1
-    assert "runpy" in plain.stderr and "runpy" not in ours.stderr
-    assert ours.stderr == without_runpy_frames(plain.stderr)
-    assert ours.stderr.splitlines()[1].endswith("crash_mod.py\", line 2, "
-                                                "in <module>")
+    # python's own runpy frames, as python shows them; none of pyaudit's
+    assert ours.stderr == plain.stderr
+    assert "runpy" in ours.stderr and "pyaudit" not in ours.stderr
 
 
 def test_target_excepthook_is_used(tmp_path):
     code = ("import sys\n"
-            "sys.excepthook = lambda t, v, tb: print('hooked', t.__name__)\n"
+            "sys.excepthook = lambda t, v, tb: print('hooked', t.__name__,"
+            " tb.tb_frame.f_code.co_filename)\n"
             "raise OSError('x')")
-    ours = run_cli(["-c", code], cwd=tmp_path)
+    ours = run_quiet(["-c", code], cwd=tmp_path)
     assert ours.returncode == 1
-    assert ours.stdout == "hooked OSError\n"
+    assert ours.stdout == "hooked OSError <string>\n"
 
 
-def test_keyboard_interrupt_exits_130(tmp_path):
-    ours = run_cli(["-c", "raise KeyboardInterrupt"], cwd=tmp_path)
-    assert ours.returncode == 130
+def test_keyboard_interrupt_ends_the_process_as_pythons_does(tmp_path):
+    ours = run_quiet(["-c", "raise KeyboardInterrupt"], cwd=tmp_path)
+    plain = run_plain(["-c", "raise KeyboardInterrupt"], cwd=tmp_path)
+    assert ours.returncode == plain.returncode == -signal.SIGINT
+    assert ours.stderr == plain.stderr
     assert ours.stderr.rstrip().endswith("KeyboardInterrupt")
 
 
@@ -230,23 +208,38 @@ print(port)
 def test_jsonl_reports_socket_and_subprocess(tmp_path, backend):
     write(tmp_path / "net.py", NETWORK_AND_PROCESS)
     out = tmp_path / "events.jsonl"
-    done = run_cli(["-o", out, "net.py"], cwd=tmp_path, backend=backend)
+    done = run_cli(["-o", out, "--no-follow", "net.py"], cwd=tmp_path,
+                   backend=backend)
     assert done.returncode == 0, done.stderr
     port = int(done.stdout)
     lines = out.read_text().splitlines()
     events = [json.loads(line) for line in lines]     # every line is JSON
-    assert all(set(e) == {"event", "args", "time_ns", "thread"}
-               for e in events)
+    assert all(list(e) == ["event", "args", "time_ns", "thread", "pid",
+                           "ppid", "caller"] for e in events)
     assert all(isinstance(e["time_ns"], int) and isinstance(e["thread"], int)
                for e in events)
+    assert {(e["pid"], e["ppid"]) for e in events} == {
+        (done_pid(events), os.getpid())}
     times = [e["time_ns"] for e in events]
     assert times == sorted(times)
     connects = [e for e in events if e["event"] == "socket.connect"]
     assert [c["args"][1] for c in connects] == [["127.0.0.1", port]]
     assert connects[0]["args"][0].startswith("<socket.socket")
+    caller_file, caller_line = connects[0]["caller"].split(":")
+    # the script's __file__: absolute from 3.9, as given before
+    assert os.path.join(str(tmp_path), caller_file) == str(tmp_path / "net.py")
+    assert caller_line == "7 in <module>"
     popens = [e for e in events if e["event"] == "subprocess.Popen"]
     assert [p["args"][1] for p in popens] == [[sys.executable, "-c", "pass"]]
+    assert popens[0]["caller"].endswith(" in _execute_child")
     assert "socket.bind" in [e["event"] for e in events]
+
+
+def done_pid(events):
+    """The pid of the process that ran the script: the one that raised
+    cpython.run_file."""
+    (pid,) = {e["pid"] for e in events if e["event"] == "cpython.run_file"}
+    return pid
 
 
 def test_jsonl_goes_to_stderr_by_default(tmp_path, ename):
@@ -283,8 +276,8 @@ def test_jsonl_makes_odd_arguments_json_safe(tmp_path, ename):
     assert [e["event"] for e in events] == [ename + ".odd", ename + ".after"]
     (raw_bytes, bad, nan, inf, num, tup, dic, true, none, text, deep,
      long_list, big, barray) = events[0]["args"]
-    assert raw_bytes.startswith("b'\\xff\\xff") and raw_bytes.endswith("...")
-    assert len(raw_bytes) == _run.REPR_LIMIT
+    assert raw_bytes == repr(b"\xff" * 200)[:values.REPR_LIMIT] + (
+        "...(1000 bytes)")
     assert bad == "<BadRepr object (repr failed: RuntimeError)>"
     assert (nan, inf, num) == ("nan", "-inf", 1.5)
     assert tup == [1, [2, "3"]]
@@ -316,42 +309,18 @@ def test_text_format_lines(tmp_path, ename):
     lines = own_lines(done.stderr)
     parsed = [TEXT_LINE.match(line) for line in lines]
     assert all(parsed), lines
-    assert [(m.group(1), m.group(2), m.group(3)) for m in parsed] == [
+    assert len({m.group(1) for m in parsed}) == 1       # one pid
+    assert [m.group(2, 3, 4) for m in parsed] == [
         ("main", ename + ".first", "1, 'two', b'3'"),
         ("T1", ename + ".thread", None),
         ("main", ename + ".bad", "<BadRepr object (repr failed: ValueError)>"),
     ]
-
-
-def run_on_tty(args, cwd, env):
-    """Run the command with stderr on a pseudo-terminal; return what it
-    wrote there."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pyaudit", "run"] + args, cwd=str(cwd),
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=slave)
-        os.close(slave)
-        slave = None
-        output = b""
-        while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:                 # EIO: the child side closed
-                break
-            if not chunk:
-                break
-            output += chunk
-        assert proc.wait(timeout=60) == 0
-        return output
-    finally:
-        os.close(master)
-        if slave is not None:
-            os.close(slave)
+    callers = [m.group(5) for m in parsed]
+    assert callers[0] == callers[2].replace(":9 ", ":2 ") == (
+        "<string>:2 in <module>")
+    # sys.audit is the thread's target: its caller is threading's run()
+    assert os.path.basename(callers[1]).startswith("threading.py:")
+    assert callers[1].endswith(" in run")
 
 
 @pytest.mark.parametrize("no_color", [None, "1"])
@@ -361,7 +330,7 @@ def test_text_is_coloured_only_on_a_terminal_without_no_color(
     env.pop("NO_COLOR", None)
     if no_color is not None:
         env["NO_COLOR"] = no_color
-    output = run_on_tty(["--format", "text", "-e", ename + ".*", "-c",
+    output = run_on_tty(["-e", ename + ".*", "-c",
                          "import sys; sys.audit(%r, 7)" % (ename + ".x")],
                         tmp_path, env)
     assert (ename + ".x").encode() in output
@@ -371,7 +340,7 @@ def test_text_is_coloured_only_on_a_terminal_without_no_color(
 def test_jsonl_is_never_coloured(tmp_path, ename):
     env = child_env()
     env.pop("NO_COLOR", None)
-    output = run_on_tty(["-e", ename + ".*", "-c",
+    output = run_on_tty(["--format", "jsonl", "-e", ename + ".*", "-c",
                          "import sys; sys.audit(%r, 7)" % (ename + ".x")],
                         tmp_path, env)
     line = [l for l in output.decode().splitlines() if l.startswith("{")]
@@ -500,6 +469,17 @@ MARKER_TARGET = "open('target-ran', 'w').close()"
     (["-o", ".", "-c", MARKER_TARGET], "cannot write ."),
     (["-o", "no/such/dir/out.jsonl", "-c", MARKER_TARGET],
      "cannot write no/such/dir/out.jsonl"),
+    (["-e", "+", "-c", MARKER_TARGET], "empty pattern"),
+    (["-e", "+open", "-e", "socket.**", "-c", MARKER_TARGET],
+     "bad -e 'socket.**'"),
+    (["-e"], "-e needs a value"),
+    (["--max-arg-len", "-5", "-c", MARKER_TARGET], "--max-arg-len"),
+    (["--max-arg-len=many", "-c", MARKER_TARGET], "'many'"),
+    (["--per-process", "-c", MARKER_TARGET], "--per-process needs -o"),
+    (["--summary=yes", "-c", MARKER_TARGET], "--summary takes no value"),
+    (["--colour", "-c", MARKER_TARGET], "unknown option '--colour'"),
+    (["-x", "-c", MARKER_TARGET], "unknown option '-x'"),
+    (["-", MARKER_TARGET], "standard input"),
 ])
 def test_bad_input_is_one_line_and_status_2(tmp_path, args, fragment):
     done = run_cli(args, cwd=tmp_path)
@@ -529,101 +509,20 @@ def test_hook_refused_is_one_line_and_status_2(tmp_path):
 
 @pytest.mark.parametrize("module", ["no_such_module_for_pyaudit",
                                     "json.no_such_submodule", "email"])
-def test_module_not_found_is_one_line_and_pythons_status(tmp_path, module):
-    ours = run_cli(["-m", module], cwd=tmp_path)
+def test_module_not_found_is_pythons_message_and_status(tmp_path, module):
+    ours = run_quiet(["-m", module], cwd=tmp_path)
     plain = run_plain(["-m", module], cwd=tmp_path)
     assert ours.returncode == plain.returncode == 1
-    assert ours.stderr.splitlines() == [
-        "python -m pyaudit run: " + plain.stderr.split(": ", 1)[1].rstrip()]
+    assert ours.stderr == plain.stderr
+    assert len(ours.stderr.splitlines()) == 1
 
 
-# -- the value helpers, in process --------------------------------------------
-
-class FailingRepr:
-    def __repr__(self):
-        raise RuntimeError("nope")
-
-
-class NotAStr:
-    def __repr__(self):
-        return 42
-
-
-class FancyStr(str):
-    def __str__(self):
-        raise RuntimeError("nope")
-
-
-@pytest.mark.parametrize("value, expected", [
-    (None, None), (True, True), (0, 0), (-7, -7), (2 ** 80, 2 ** 80),
-    (1.25, 1.25), (float("nan"), "nan"), (float("inf"), "inf"),
-    ("text", "text"), ("\udcff", "\udcff"), (FancyStr("fancy"), "fancy"),
-    ((), []), ((1, ("a", None)), [1, ["a", None]]),
-    (b"\x00", "b'\\x00'"), ({"a": 1}, "{'a': 1}"), ({1}, "{1}"),
-    (FailingRepr(), "<FailingRepr object (repr failed: RuntimeError)>"),
-    (NotAStr(), "<NotAStr object (repr failed: TypeError)>"),
-])
-def test_json_safe(value, expected):
-    result = _run.json_safe(value)
-    assert result == expected
-    assert type(result) is type(expected)
-    json.dumps(result, allow_nan=False)
-
-
-def test_json_safe_limits_depth_and_length():
-    nested = []
-    for _ in range(10):
-        nested = [nested]
-    flat = _run.json_safe(nested)
-    for _ in range(_run.MAX_DEPTH):
-        (flat,) = flat
-    assert isinstance(flat, str) and flat.startswith("[[")
-    assert _run.json_safe(list(range(101))) == list(range(100)) + [
-        "... 1 more"]
-    assert _run.json_safe(list(range(100))) == list(range(100))
-
-
-def test_text_line_is_one_line_whatever_the_name_and_args():
-    text = _run.TextFormat(colour=False)
-    line = text("odd\nname", ("multi\nline", FailingRepr()), 0, -1)
-    assert line.count("\n") == 1 and line.endswith("\n")
-    assert "'odd\\nname'" in line and "'multi\\nline'" in line
-    assert " T1 " in line
-    coloured = _run.TextFormat(colour=True)("x.y", (), 0, -1)
-    assert coloured.startswith("\x1b[2m")
-    assert "\x1b[1;36mx.y\x1b[0m" in coloured
-
-
-def test_short_repr_truncates():
-    text = _run.short_repr("x" * 1000)
-    assert len(text) == _run.REPR_LIMIT and text.endswith("...")
-    text = _run.short_repr(b"\xff" * 10 ** 6, limit=20)
-    assert len(text) == 20 and text.startswith("b'\\xff\\xff")
-    assert text.endswith("...")
-    assert _run.short_repr("short") == "'short'"
-
-
-@pytest.mark.parametrize("args, writes", [
-    (("f", "r", os.O_RDONLY), False),
-    (("f", "rb", os.O_RDONLY | os.O_CLOEXEC), False),
-    (("f", "w", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), True),
-    (("f", "a", 0), True),
-    (("f", "x", 0), True),
-    (("f", "r+", os.O_RDWR), True),
-    (("f", None, os.O_RDONLY), False),
-    (("f", None, os.O_WRONLY), True),
-    (("f", None, os.O_RDONLY | os.O_CREAT), True),
-    (("f", None, os.O_RDONLY | os.O_TRUNC), True),
-    (("f",), False),
-    ((), False),
-    (("f", object(), "not flags"), False),
-])
-def test_opens_for_writing(args, writes):
-    assert _run.opens_for_writing(args) is writes
-
-
-def test_default_events_are_valid_patterns():
-    import pyaudit
-    assert pyaudit.Filter(_run.DEFAULT_EVENTS).patterns == _run.DEFAULT_EVENTS
-    assert "import" not in _run.DEFAULT_EVENTS
-    assert "open" in _run.DEFAULT_EVENTS
+def test_help_lists_the_options_and_the_default_events(tmp_path):
+    from pyaudit._trace.defaults import DEFAULT_EVENTS
+    done = run_cli(["--help"], cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    for option in ("-e PATTERNS", "-o FILE", "--per-process", "--format",
+                   "--max-arg-len N", "--no-follow", "--summary"):
+        assert option in done.stdout
+    words = set(done.stdout.replace(",", " ").split())
+    assert set(DEFAULT_EVENTS) <= words
