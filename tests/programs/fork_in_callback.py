@@ -42,13 +42,8 @@ def fork_here():
         finally:
             os._exit(0)
     os.close(writer)
-    data = b""
-    while True:
-        chunk = os.read(reader, 4096)
-        if not chunk:
-            break
-        data += chunk
-    os.close(reader)
+    with os.fdopen(reader, "rb") as pipe:
+        data = pipe.read()
     os.waitpid(pid, 0)
     return json.loads(data)
 
