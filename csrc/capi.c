@@ -1,5 +1,5 @@
 /* capi.c: the public C API (see pyaudit.h), on top of the core. */
-#include "pyaudit.h"
+#include "capi.h"
 #include "core.h"
 #include "rules.h"
 #include "error.h"
@@ -80,9 +80,11 @@ pyaudit_install(void)
     return result;
 }
 
-static long
-subscribe(const char *patterns, const char *where, pyaudit_sink_fn sink,
-          void *userdata, unsigned int flags)
+long
+pyaudit_capi_subscribe(const char *patterns, const char *where,
+                       pyaudit_sink_fn sink, void *userdata,
+                       unsigned int flags, pyaudit_home *home,
+                       PyObject *keepalive)
 {
     if (patterns == NULL) {
         return pyaudit_error(PYAUDIT_ERR_VALUE,
@@ -100,7 +102,7 @@ subscribe(const char *patterns, const char *where, pyaudit_sink_fn sink,
                              "PYAUDIT_ALL_INTERPRETERS",
                              flags & ~(unsigned int)PYAUDIT_ALL_INTERPRETERS);
     }
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, NULL);
+    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, home);
     if (sub == NULL) {
         return -1;
     }
@@ -108,12 +110,14 @@ subscribe(const char *patterns, const char *where, pyaudit_sink_fn sink,
                                                      : PYAUDIT_AUDIENCE_MAIN;
     sub->sink = sink;
     sub->userdata = userdata;
+    sub->keepalive = Py_XNewRef(keepalive);
     /* A sink with no hook would silently see nothing: install first. */
     if (pyaudit_patterns_parse(&sub->patterns, patterns, strlen(patterns)) < 0
         || (where != NULL
             && (sub->rules = pyaudit_rules_compile(where,
                                                    &sub->patterns)) == NULL)
         || install() < 0 || pyaudit_core_add(sub) < 0) {
+        pyaudit_sub_release_python(sub);
         pyaudit_sub_decref(sub);
         return -1;
     }
@@ -128,7 +132,8 @@ pyaudit_subscribe_ex(const char *patterns, const char *where,
                      unsigned int flags)
 {
     gil_guard guard = gil_enter();
-    long result = subscribe(patterns, where, sink, userdata, flags);
+    long result = pyaudit_capi_subscribe(patterns, where, sink, userdata,
+                                         flags, NULL, NULL);
     gil_exit(guard);
     return result;
 }
@@ -145,10 +150,7 @@ unsubscribe(long id)
 {
     pyaudit_sub *sub = pyaudit_core_find_sink(id);
     if (sub == NULL) {
-        return pyaudit_error(PYAUDIT_ERR_VALUE,
-                             "no live C subscription has id %ld (ids come "
-                             "from pyaudit_subscribe; each can be removed "
-                             "once)", id);
+        return -1;
     }
     /* A sink made through pyaudit.capi keeps a Python object alive; it is
      * released when its interpreter ends (this call may come from any

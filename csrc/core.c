@@ -226,6 +226,11 @@ pyaudit_core_find_sink(long id)
         }
     }
     pyaudit_config_unlock();
+    if (found == NULL) {
+        pyaudit_error(PYAUDIT_ERR_VALUE,
+                      "no live C subscription has id %ld (ids come from "
+                      "pyaudit_subscribe; each can be removed once)", id);
+    }
     return found;
 }
 

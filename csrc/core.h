@@ -76,7 +76,8 @@ void pyaudit_core_remove(pyaudit_sub *sub);
  * out of memory. */
 pyaudit_sub **pyaudit_core_snapshot(size_t *n);
 
-/* The live C subscription with that id, with a new reference, or NULL. */
+/* The live C subscription with that id, with a new reference, or NULL
+ * with the error set. */
 pyaudit_sub *pyaudit_core_find_sink(long id);
 
 /* The core's own subscription received an event (in the hook, outside its

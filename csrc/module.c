@@ -7,6 +7,7 @@
  * one checker of its input: patterns, capacity, stack depth and
  * interpreters are validated here and in the core, not in Python.
  */
+#include "capi.h"
 #include "compat.h"
 #include "core.h"
 #include "error.h"
@@ -402,6 +403,10 @@ typedef struct {
     PyObject_HEAD
     pyaudit_sub *sub;           /* a reference */
     PyObject *items;            /* owned: the items, a tuple of str */
+    PyObject *undelivered;      /* owned: a list of events a drain built
+                                   but could not hand over (a signal
+                                   handler raised), for the next drain;
+                                   or NULL */
 } HandleObject;
 
 /* The records of a closed recorder are the handle's to release: nothing
@@ -420,6 +425,7 @@ handle_traverse(HandleObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->items);
+    Py_VISIT(self->undelivered);
     /* Recorded events can refer back to their recorder: let the collector
      * see them.  A watch callback is the core's while the subscription is
      * live (it stays live without its handle), so it is not visited. */
@@ -433,6 +439,7 @@ static int
 handle_clear(HandleObject *self)
 {
     /* An unreachable handle can never drain: its records may go. */
+    Py_CLEAR(self->undelivered);
     if (self->sub != NULL && self->sub->ring != NULL) {
         pyaudit_ring_clear(self->sub->ring);
     }
@@ -446,6 +453,7 @@ handle_dealloc(HandleObject *self)
      * it live until it is closed. */
     PyTypeObject *type = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->undelivered);
     release_closed_records(self);
     if (self->sub != NULL) {
         pyaudit_sub_decref(self->sub);
@@ -519,7 +527,35 @@ handle_drain(HandleObject *self, PyObject *unused)
                         "not only pyaudit._pyaudit");
         return NULL;
     }
-    return pyaudit_ring_drain(ring, home->event_type);
+    /* A signal handler that raises now takes nothing from the ring. */
+    if (PyErr_CheckSignals() < 0) {
+        return NULL;
+    }
+    PyObject *events = pyaudit_ring_drain(ring, home->event_type);
+    if (events == NULL) {
+        return NULL;
+    }
+    if (self->undelivered != NULL) {
+        PyObject *joined = PySequence_Concat(self->undelivered, events);
+        if (joined == NULL) {
+            /* No memory to join them: the older ones now, these next
+             * time, in order. */
+            PyErr_Clear();
+            PyObject *older = self->undelivered;
+            self->undelivered = events;
+            return older;
+        }
+        Py_CLEAR(self->undelivered);
+        Py_SETREF(events, joined);
+    }
+    /* A signal that arrived while draining: its handler runs here, where
+     * the events can still be kept for the next drain (raised in the
+     * caller's code, as soon as this returns, it would lose them). */
+    if (PyErr_CheckSignals() < 0) {
+        self->undelivered = events;
+        return NULL;
+    }
+    return events;
 }
 
 static PyObject *
@@ -527,8 +563,15 @@ handle_clear_records(HandleObject *self, PyObject *unused)
 {
     (void)unused;
     pyaudit_ring *ring = ring_of(self, "clear");
-    return ring == NULL ? NULL
-           : PyLong_FromSize_t(pyaudit_ring_clear(ring));
+    if (ring == NULL) {
+        return NULL;
+    }
+    size_t cleared = 0;
+    if (self->undelivered != NULL) {
+        cleared = (size_t)PyList_GET_SIZE(self->undelivered);
+        Py_CLEAR(self->undelivered);
+    }
+    return PyLong_FromSize_t(cleared + pyaudit_ring_clear(ring));
 }
 
 static PyObject *
@@ -820,6 +863,7 @@ module_subscribe(PyObject *module, PyObject *args, PyObject *kwargs)
         goto fail;
     }
     handle->items = items_of(&sub->patterns);
+    handle->undelivered = NULL;
     handle->sub = sub;          /* the handle takes our reference */
     if (handle->items == NULL) {
         Py_DECREF(handle);
@@ -909,50 +953,47 @@ module_set_types(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* A C sink subscribed from Python (pyaudit.capi): the C API's rules, with
+ * patterns as the bytes it takes, but tied to this interpreter, which
+ * keeps keepalive (the cffi callback behind address, say) alive until the
+ * sink is unsubscribed or the interpreter ends.  interpreters: "main" (the
+ * C API's default) or "all" (PYAUDIT_ALL_INTERPRETERS); where: rule text
+ * (str) or None.  Failures raise
+ * with the C API's message, which pyaudit_last_error() also gives. */
 static PyObject *
 module_subscribe_sink(PyObject *module, PyObject *args)
 {
-    PyObject *patterns, *keepalive, *interpreters;
+    const char *patterns;
+    const char *where = NULL;   /* rule text, or NULL (None) for none */
+    PyObject *keepalive;
+    const char *interpreters;
     unsigned long long address, userdata;
-    if (!PyArg_ParseTuple(args, "OKKOO:_subscribe_sink", &patterns, &address,
-                          &userdata, &keepalive, &interpreters)) {
+    if (!PyArg_ParseTuple(args, "yKKOs|z:_subscribe_sink", &patterns,
+                          &address, &userdata, &keepalive, &interpreters,
+                          &where)) {
+        return NULL;
+    }
+    unsigned int flags;
+    if (strcmp(interpreters, "main") == 0) {
+        flags = 0;
+    }
+    else if (strcmp(interpreters, "all") == 0) {
+        flags = PYAUDIT_ALL_INTERPRETERS;
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "interpreters must be 'main' (the C "
+                     "API's default) or 'all', not '%s'", interpreters);
         return NULL;
     }
     module_state *state = get_state(module);
-    pyaudit_audience audience;
-    if (audience_from(interpreters, PYAUDIT_KIND_SINK, &audience) < 0) {
-        return NULL;
-    }
-    if (address == 0) {
-        PyErr_SetString(PyExc_ValueError, "the sink is a NULL function");
-        return NULL;
-    }
-    pyaudit_sub *sub = pyaudit_sub_new(PYAUDIT_KIND_SINK, state->home);
-    if (sub == NULL) {
-        return raise_core_error(state);
-    }
-    sub->audience = audience;
-    sub->sink = (pyaudit_sink_fn)(uintptr_t)address;
-    sub->userdata = (void *)(uintptr_t)userdata;
-    sub->keepalive = Py_NewRef(keepalive);
-    long id = -1;
-    if (parse_patterns(&sub->patterns, patterns) == 0) {
-        if (pyaudit_core_install() < 0 || pyaudit_core_add(sub) < 0) {
-            if (!PyErr_Occurred()) {
-                raise_core_error(state);
-            }
-        }
-        else {
-            id = sub->id;
-        }
-    }
-    if (id < 0) {
-        pyaudit_sub_release_python(sub);
-    }
-    pyaudit_sub_decref(sub);        /* the core keeps it live */
-    return id < 0 ? NULL : PyLong_FromLong(id);
+    long id = pyaudit_capi_subscribe(
+        patterns, where, (pyaudit_sink_fn)(uintptr_t)address,
+        (void *)(uintptr_t)userdata, flags, state->home, keepalive);
+    return id < 0 ? raise_core_error(state) : PyLong_FromLong(id);
 }
 
+/* Unsubscribe a C sink; what keeps one made in this interpreter alive is
+ * released (one made elsewhere keeps it until its interpreter ends). */
 static PyObject *
 module_unsubscribe_sink(PyObject *module, PyObject *arg)
 {
@@ -960,15 +1001,15 @@ module_unsubscribe_sink(PyObject *module, PyObject *arg)
     if (id == -1 && PyErr_Occurred()) {
         return NULL;
     }
+    module_state *state = get_state(module);
     pyaudit_sub *sub = pyaudit_core_find_sink(id);
     if (sub == NULL) {
-        PyErr_Format(PyExc_ValueError, "no live C subscription has id %ld",
-                     id);
-        return NULL;
+        return raise_core_error(state);
     }
     pyaudit_core_remove(sub);
-    if (sub->home == get_state(module)->home) {
+    if (sub->home != NULL && sub->home == state->home) {
         pyaudit_sub_release_callable(sub);
+        pyaudit_home_close_if_unused(sub->home);
     }
     pyaudit_sub_decref(sub);
     Py_RETURN_NONE;
@@ -988,7 +1029,9 @@ static PyMethodDef module_methods[] = {
      "and reads in this interpreter."},
     {"_subscribe_sink", module_subscribe_sink, METH_VARARGS,
      "_subscribe_sink(patterns, address, userdata, keepalive, "
-     "interpreters) -> id: a C sink kept alive with keepalive, closed "
+     "interpreters, where=None) -> id: the C sink at address (patterns: "
+     "bytes; interpreters: 'main' or 'all'; where: rule text) kept alive "
+     "with keepalive, closed "
      "when this interpreter ends."},
     {"_unsubscribe_sink", module_unsubscribe_sink, METH_O,
      "_unsubscribe_sink(id): close a sink made by _subscribe_sink."},

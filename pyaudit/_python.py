@@ -189,7 +189,15 @@ class Handle:
         with self._lock:
             records, self._buffer = self._buffer, []
         event = self._core.event_type
-        return [event(*record) for record in records]
+        try:
+            return [event(*record) for record in records]
+        except BaseException:
+            # Interrupted (a signal handler raised, say): the records go
+            # back in front of those that arrived meanwhile, for the next
+            # drain.
+            with self._lock:
+                self._buffer[:0] = records
+            raise
 
     def clear(self):
         with self._lock:
@@ -234,7 +242,8 @@ class Core:
         self._memo = {}
         self._next_id = 1
         self._local = threading.local()
-        self._installed = False
+        self._installed = False     # the hook runs
+        self._added = False         # sys.addaudithook took it, or may have
         self._probe_seen = False
         self._interp_id = _interpreter_id()
         self.event_type = self.denied_type = self.scope_var = None
@@ -313,12 +322,29 @@ class Core:
         self._memo = {}
 
     def _install(self):
+        """Add the hook (once) and check with the probe event that it runs,
+        as csrc/core.c does."""
         if self._installed:
             return
+        if not self._added:
+            sys.addaudithook(self._hook)
+            self._added = True
         self._probe_seen = False
-        sys.addaudithook(self._hook)
-        sys.audit(PROBE_EVENT)
+        try:
+            sys.audit(PROBE_EVENT)
+        except Exception as exc:
+            if not self._probe_seen:
+                # The hook may well be in place (an earlier hook stopped
+                # the probe before it): never add it again, probe again
+                # next time.
+                raise InstallError(
+                    "an audit hook added earlier refused the event '%s', "
+                    "so pyaudit cannot check that its hook runs; allow "
+                    "that event in the other hook" % PROBE_EVENT) from exc
         if not self._probe_seen:
+            # sys.addaudithook reported success without adding it: an
+            # earlier hook refused "sys.addaudithook".
+            self._added = False
             raise InstallError(
                 "pyaudit's audit hook was not installed: an audit hook "
                 "added earlier refused sys.addaudithook, so no event "

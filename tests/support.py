@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import select
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -77,6 +78,34 @@ def build_counting_sink(directory):
     return module
 
 
+def host_flags():
+    """The flags ``python -m pyaudit config --cflags --libs`` prints, for
+    building a C host that embeds Python and links pyaudit."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pyaudit", "config", "--cflags", "--libs"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, check=True)
+    return shlex.split(done.stdout)
+
+
+def compile_host(source, directory):
+    """Compile the C host ``source`` into ``directory`` with
+    ``-Wall -Wextra -Werror`` and ``host_flags()``; returns its path."""
+    target = os.path.join(str(directory),
+                          os.path.splitext(os.path.basename(source))[0])
+    done = subprocess.run(
+        [os.environ.get("CC", "cc"), "-Wall", "-Wextra", "-Werror", source,
+         "-o", target] + host_flags(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True)
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+def host_env():
+    """The environment for a C host: its embedded interpreter is the base
+    Python, not this venv, so point it at the pyaudit under test."""
+    return dict(child_env(), PYTHONUNBUFFERED="1")
 def run_pyaudit(args, cwd, backend=None, env=None, timeout=120, **kwargs):
     """``python -m pyaudit run ARGS`` in ``cwd`` -> CompletedProcess
     (text)."""
@@ -87,11 +116,11 @@ def run_pyaudit(args, cwd, backend=None, env=None, timeout=120, **kwargs):
         **kwargs)
 
 
-def run_plain(args, cwd, env=None, timeout=120, **kwargs):
+def run_plain(args, cwd, env=None, timeout=120, backend=None, **kwargs):
     """``python ARGS``: what ``run_pyaudit`` is compared with."""
     return subprocess.run(
         [sys.executable] + [str(a) for a in args], cwd=str(cwd),
-        env=child_env(extra=env), stdout=subprocess.PIPE,
+        env=child_env(backend, env), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout,
         **kwargs)
 
@@ -106,6 +135,13 @@ def jsonl(text):
 def program(name):
     """The path of a child program in tests/programs/."""
     return os.path.join(PROGRAMS, name)
+
+
+def run_program(name, args=(), backend=None, env=None, timeout=120):
+    """Run the child program tests/programs/<name> with ``args`` (as
+    ``run_python`` runs code) -> CompletedProcess (text)."""
+    return run_plain([program(name)] + list(args), ROOT, env=env,
+                     timeout=timeout, backend=backend)
 
 
 def run_on_tty(args, cwd, env):

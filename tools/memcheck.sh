@@ -12,8 +12,12 @@ log=$(mktemp)
 PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=no \
     --num-callers=30 "$("$python" -c 'import sys; print(sys.executable)')" \
     -m pytest -q -p no:cacheprovider -k native \
-    tests/test_delivery.py tests/test_subscriptions.py tests/test_patterns.py \
-    >"$log" 2>&1 || true
+    tests/api/test_delivery.py tests/api/test_subscriptions.py \
+    tests/api/test_patterns.py >"$log" 2>&1 || true
+if ! grep -qE "[0-9]+ passed" "$log"; then
+    echo "memcheck: no test passed under valgrind; see $log"
+    exit 1
+fi
 grep -E "passed|failed" "$log" | tail -1
 contexts=$(grep -cE "^==[0-9]+== (Invalid|Conditional|Use of|Mismatched)" \
            "$log" || true)

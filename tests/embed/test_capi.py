@@ -8,7 +8,7 @@ import pytest
 import pyaudit
 from pyaudit.capi import ffi, last_error, lib
 
-from support import TESTS, build_counting_sink, check_python
+from support import PROGRAMS, TESTS, build_counting_sink, check_python
 
 
 
@@ -206,31 +206,11 @@ def test_compiled_cffi_sink_counts_events(tmp_path):
 SUBINTERPRETERS = """
 import json, sys
 sys.path.insert(0, %(tests)r)
+sys.path.insert(0, %(programs)r)
 import pyaudit
 from pyaudit.capi import ffi, lib
 from support import build_counting_sink
-try:
-    import _xxsubinterpreters as interpreters
-except ImportError:
-    try:
-        import _interpreters as interpreters
-    except ImportError:
-        print(json.dumps({"skip": "no subinterpreter module"}))
-        sys.exit(0)
-
-
-def run(interp, code):
-    failure = interpreters.run_string(interp, code)
-    if failure is not None:         # 3.13 returns the error, older raise
-        raise RuntimeError(failure)
-
-
-def create(shared_gil):
-    if sys.version_info < (3, 12):
-        return interpreters.create()            # all share the GIL
-    if sys.version_info < (3, 13):
-        return interpreters.create(isolated=not shared_gil)
-    return interpreters.create("legacy" if shared_gil else "isolated")
+from subinterpreters import create, destroy, run
 
 
 # Two copies of a sink counting in C: one for the main interpreter (the
@@ -261,24 +241,23 @@ with pyaudit.count("capi_sub.*") as counter:
     shared = create(shared_gil=True)
     run(shared, "import sys, pyaudit; sys.audit('capi_sub.shared', 1)")
     note("shared")
-    interpreters.destroy(shared)
+    destroy(shared)
     if sys.version_info >= (3, 12):
         # One with a GIL of its own, where pyaudit is not imported.
         isolated = create(shared_gil=False)
         run(isolated, "import sys; sys.audit('capi_sub.isolated', 1)")
         note("isolated")
-        interpreters.destroy(isolated)
+        destroy(isolated)
 print(json.dumps({"c": seen, "python": counter.counts()}))
 """
 
 
 def test_c_sinks_see_the_main_or_every_interpreter(tmp_path):
     out = check_python(SUBINTERPRETERS % {"tests": TESTS,
+                                          "programs": PROGRAMS,
                                           "tmp": str(tmp_path)},
                        backend="native")
     result = json.loads(out.strip().splitlines()[-1])
-    if "skip" in result:
-        pytest.skip(result["skip"])
     # [main interpreter's sink, every interpreter's sink] after each event;
     # the Python counter sees its own interpreter only.
     expected = {"main": [1, 1], "shared": [1, 2]}

@@ -3,7 +3,6 @@ the audited launcher of examples/embed and a host that finalizes and
 re-initializes Python (tests/embed/host_lifecycle.c)."""
 
 import os
-import shlex
 import subprocess
 import sys
 
@@ -11,49 +10,26 @@ import pytest
 
 import pyaudit
 
-from support import ROOT, TESTS
+from support import ROOT, TESTS, compile_host, host_env, host_flags
 
 LAUNCHER = os.path.join(ROOT, "examples", "embed", "launcher.c")
 LIFECYCLE = os.path.join(TESTS, "embed", "host_lifecycle.c")
-# The embedded interpreter is the base Python, not this venv: point it at
-# the pyaudit under test.
-HOST_ENV = dict(os.environ, PYTHONPATH=os.path.dirname(
-    os.path.dirname(os.path.abspath(pyaudit.__file__))), PYTHONUNBUFFERED="1")
-
-
-def config_flags():
-    done = subprocess.run(
-        [sys.executable, "-m", "pyaudit", "config", "--cflags", "--libs"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        universal_newlines=True, check=True)
-    return shlex.split(done.stdout)
 
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    flags = config_flags()
     directory = tmp_path_factory.mktemp("hosts")
-
-    def compile_host(source):
-        target = str(directory / os.path.splitext(os.path.basename(source))[0])
-        compiler = os.environ.get("CC", "cc")
-        done = subprocess.run(
-            [compiler, "-Wall", "-Wextra", "-Werror", source, "-o", target]
-            + flags, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            universal_newlines=True)
-        assert done.returncode == 0, done.stderr
-        return target
-    return compile_host
+    return lambda source: compile_host(source, directory)
 
 
 def run(command, **kwargs):
     return subprocess.run(command, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True,
-                          env=HOST_ENV, timeout=60, **kwargs)
+                          env=host_env(), timeout=60, **kwargs)
 
 
 def test_config_prints_include_and_library():
-    flags = config_flags()
+    flags = host_flags()
     assert "-I" + pyaudit.get_include() in flags
     assert os.path.isfile(os.path.join(pyaudit.get_include(), "pyaudit.h"))
     assert any(flag.startswith("-l:_pyaudit") for flag in flags)
