@@ -16,11 +16,10 @@ one line when this Python or this pyaudit cannot run the case.
 
 import json
 import sys
-import threading
-import time
 
 from pyaudit.cli import _bench_configs as configs
-from pyaudit.cli._bench_child import EXIT_MISSING, Context, run
+from pyaudit.cli._bench_child import Context, run
+from pyaudit.cli._subinterpreters import NotAvailable, Subinterpreters
 
 LOOP = ("import sys\n"
         "audit = sys.audit\n"
@@ -30,40 +29,17 @@ LOOP = ("import sys\n"
 PROBE_EVENT = "ctypes.bench_probe"
 
 
-class Interpreters:
-    """create() an own-GIL subinterpreter, run(id, code) in it, destroy(id),
-    with whichever module this Python has."""
-
-    def __init__(self):
-        try:
-            from concurrent import interpreters         # 3.14+
-            self.create = lambda: interpreters.create()
-            self.run = lambda interp, code: interp.exec(code)
-            self.destroy = lambda interp: interp.close()
-            return
-        except ImportError:
-            pass
-        if sys.version_info < (3, 12):      # subinterpreters share a GIL
-            raise configs.NotOnThisPython(
-                "own-GIL subinterpreters, which CPython has from 3.12 "
-                "(this is %d.%d)" % sys.version_info[:2])
-        try:
-            import _interpreters                        # 3.13
-        except ImportError:
-            import _xxsubinterpreters as _interpreters  # 3.12
-        if hasattr(_interpreters, "new_config"):
-            self.create = lambda: _interpreters.create(
-                _interpreters.new_config("isolated"))
-        else:
-            self.create = lambda: _interpreters.create(isolated=True)
-        self.destroy = _interpreters.destroy
-
-        def run_code(interp, code):
-            failure = _interpreters.run_string(interp, code)
-            if failure is not None:         # 3.13 returns, 3.12 raises
-                raise RuntimeError("the subinterpreter failed: %s"
-                                   % (failure,))
-        self.run = run_code
+def own_gil_interpreters():
+    """Subinterpreters with a GIL of their own, or NotOnThisPython."""
+    try:
+        interpreters = Subinterpreters()
+    except NotAvailable as exc:
+        raise configs.NotOnThisPython(str(exc)) from None
+    if not interpreters.own_gil:        # they share the one GIL
+        raise configs.NotOnThisPython(
+            "own-GIL subinterpreters, which CPython has from 3.12 "
+            "(this is %d.%d)" % sys.version_info[:2])
+    return interpreters
 
 
 def throughput(interpreters, count, events):
@@ -73,23 +49,8 @@ def throughput(interpreters, count, events):
     try:
         for interp in ids:
             interpreters.run(interp, LOOP % 10)      # warm up
-        errors = []
-
-        def work(interp):
-            try:
-                interpreters.run(interp, LOOP % events)
-            except Exception as exc:
-                errors.append(exc)
-        threads = [threading.Thread(target=work, args=(interp,))
-                   for interp in ids]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
-        if errors:
-            raise errors[0]
+        elapsed = interpreters.start(
+            [(interp, LOOP % events) for interp in ids]).join()
         return count * events / elapsed
     finally:
         for interp in ids:
@@ -127,7 +88,7 @@ def set_up(subject, interpreters):
 
 def main(argv):
     subject, events = argv[0], int(argv[1])
-    interpreters = Interpreters()
+    interpreters = own_gil_interpreters()
     set_up(subject, interpreters)
     if events == 0:     # a probe
         return
