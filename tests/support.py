@@ -7,6 +7,7 @@ a crash) runs in a child via ``run_python``.
 """
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -47,6 +48,16 @@ def run_python(code, backend=None, args=(), env=None, cwd=None, timeout=120):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def run_program(name, args=(), **kwargs):
+    """Run tests/programs/``name`` as a script (its directory first on
+    sys.path, so it can import its neighbours); otherwise like
+    ``run_python``."""
+    code = ("import runpy, sys; sys.argv[0] = %r; sys.path.insert(0, %r); "
+            "runpy.run_path(sys.argv[0], run_name='__main__')"
+            % (os.path.join(PROGRAMS, name), PROGRAMS))
+    return run_python(code, args=args, **kwargs)
+
+
 def check_python(code, backend=None, **kwargs):
     """Like ``run_python`` but fail the test unless the child exits 0;
     returns its stdout."""
@@ -54,6 +65,15 @@ def check_python(code, backend=None, **kwargs):
     assert rc == 0, ("child exited with %d\n--- stdout ---\n%s\n"
                      "--- stderr ---\n%s" % (rc, out, err))
     return out
+
+
+def check_program(name, args=(), **kwargs):
+    """Like ``run_program`` but fail the test unless the child exits 0;
+    returns the JSON object on the last line of its stdout."""
+    rc, out, err = run_program(name, args=args, **kwargs)
+    assert rc == 0, ("%s exited with %d\n--- stdout ---\n%s\n"
+                     "--- stderr ---\n%s" % (name, rc, out, err))
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def build_counting_sink(directory):
