@@ -111,7 +111,9 @@ pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
             record->thread_id = thread_id;
             record->interp_id = interp_id;
             record->nframes = ring->depth ? nframes : -1;
-            if (ring->depth) {
+            if (ring->depth && nframes > 0) {
+                /* (A flattened event keeps its stack inside: frames is
+                 * NULL then, which memcpy may not be given even for 0.) */
                 memcpy(&chunk->frames[at * (size_t)ring->depth], frames,
                        (size_t)nframes * sizeof(pyaudit_frame));
             }
