@@ -8,7 +8,9 @@ at once, each on its own thread, and prints one JSON object with each
 throughput (events per second, all interpreters together).  SUBJECT is
 "none", "noop" (the no-op C hook, added once for the whole process),
 "pyaudit" (the security filter, subscribed from the main interpreter for
-every interpreter) or "c=LIB.so:SYMBOL" (someone else's native hook).
+every interpreter), "pyaudit-own" (each subinterpreter imports pyaudit
+and subscribes the security filter for itself) or "c=LIB.so:SYMBOL"
+(someone else's native hook).
 
 Own-GIL subinterpreters need CPython 3.12 or newer.  Exit status 3 with
 one line when this Python or this pyaudit cannot run the case.
@@ -19,7 +21,8 @@ import sys
 
 from pyaudit.cli import _bench_configs as configs
 from pyaudit.cli._bench_child import Context, run
-from pyaudit.cli._subinterpreters import NotAvailable, Subinterpreters
+from pyaudit.cli._subinterpreters import (Failed, NotAvailable,
+                                          Subinterpreters)
 
 LOOP = ("import sys\n"
         "audit = sys.audit\n"
@@ -42,12 +45,26 @@ def own_gil_interpreters():
     return interpreters
 
 
-def throughput(interpreters, count, events):
+# pyaudit-own: run in each subinterpreter before it is measured; the
+# subscription stays open while it raises its events.
+SUBSCRIBE_HERE = ("import sys, warnings\n"
+                  "import pyaudit\n"
+                  "warnings.simplefilter('ignore', "
+                  "pyaudit.UnknownEventWarning)\n"
+                  "_counter = pyaudit.count(%r)\n"
+                  "sys.audit(%r)\n"
+                  "assert _counter.counts() == {%r: 1}, _counter.counts()\n"
+                  % (configs.SECURITY_FILTER, PROBE_EVENT, PROBE_EVENT))
+
+
+def throughput(interpreters, count, events, prepare=None):
     """Events per second with ``count`` interpreters raising ``events``
-    each at once."""
+    each at once, each first running ``prepare`` (code) if given."""
     ids = [interpreters.create() for _ in range(count)]
     try:
         for interp in ids:
+            if prepare is not None:
+                interpreters.run(interp, prepare)
             interpreters.run(interp, LOOP % 10)      # warm up
         elapsed = interpreters.start(
             [(interp, LOOP % events) for interp in ids]).join()
@@ -58,17 +75,20 @@ def throughput(interpreters, count, events):
 
 
 def set_up(subject, interpreters):
-    """Install the subject's hook for every interpreter."""
+    """Install the subject's hook for every interpreter; returns the code
+    each measured interpreter runs first, or None."""
     if subject == "none":
-        return
+        return None
+    if subject == "pyaudit-own":
+        return check_subscribing_here(interpreters)
     if subject == "noop":
         configs.setup_noop(Context("zz.miss"))
-        return
+        return None
     if subject.startswith("c="):
         from pyaudit.cli import _bench_hooks
         _bench_hooks.setup_c_hook(subject[2:], Context("zz.miss"))
-        return
-    import pyaudit
+        return None
+    pyaudit = configs._pyaudit()        # the native backend, or SetupError
     counter = configs._planned(
         lambda: pyaudit.count(configs.SECURITY_FILTER, interpreters="all"),
         "pyaudit.count(..., interpreters='all') (subscriptions that see "
@@ -84,16 +104,32 @@ def set_up(subject, interpreters):
         raise configs.MissingFeature(
             "a hook that sees own-GIL subinterpreters' events (%r raised "
             "in one was not counted)" % (PROBE_EVENT,))
+    return None
+
+
+def check_subscribing_here(interpreters):
+    """SUBSCRIBE_HERE, once it is seen to work in a subinterpreter."""
+    interp = interpreters.create()
+    try:
+        interpreters.run(interp, SUBSCRIBE_HERE)
+    except Failed as exc:
+        raise configs.MissingFeature(
+            "pyaudit imported and subscribing in an own-GIL "
+            "subinterpreter, its hook counting an event raised there (%s)"
+            % (str(exc).strip().splitlines()[-1],)) from None
+    finally:
+        interpreters.destroy(interp)
+    return SUBSCRIBE_HERE
 
 
 def main(argv):
     subject, events = argv[0], int(argv[1])
     interpreters = own_gil_interpreters()
-    set_up(subject, interpreters)
+    prepare = set_up(subject, interpreters)
     if events == 0:     # a probe
         return
-    one = throughput(interpreters, 1, events)
-    two = throughput(interpreters, 2, events)
+    one = throughput(interpreters, 1, events, prepare)
+    two = throughput(interpreters, 2, events, prepare)
     print(json.dumps({"subject": subject, "one": one, "two": two}))
 
 
