@@ -49,8 +49,13 @@ static inline uint32_t
 pyaudit_hash_finish(uint64_t state, size_t len)
 {
     state = (state ^ len) * PYAUDIT_HASH_MULTIPLIER;
-    /* The maps use the low bits: fold the well-mixed high half in. */
-    return (uint32_t)(state ^ (state >> 32));
+    /* A multiply carries only upward, so the low bits have not seen the
+     * high bits of any block: fold the high half down and multiply again,
+     * then keep the high half, which every input bit has reached (the maps
+     * index by the low bits of what this returns). */
+    state ^= state >> 32;
+    state *= PYAUDIT_HASH_MULTIPLIER;
+    return (uint32_t)(state >> 32);
 }
 
 /* The first n (<= 8) bytes of p as a block, the rest zero. */

@@ -224,9 +224,11 @@ deliver_record(const pyaudit_target *target, delivery *d)
         }
         return 0;
     }
-    /* Another interpreter's event, for a recorder of all of them. */
+    /* Another interpreter's event, for a recorder of all of them (NULL
+     * frames: a recorder without stack=, whose events have no stack). */
     pyaudit_xdata *flat = pyaudit_xdata_make(d->event, d->len, d->args,
-                                             frames, nframes);
+                                             ring->depth ? frames : NULL,
+                                             nframes);
     pyaudit_frames_release(frames, nframes);
     if (flat == NULL) {
         return -1;

@@ -905,10 +905,29 @@ describe_sub(const pyaudit_sub *sub)
                          PyBool_FromLong(PYAUDIT_LOAD_RELAXED(sub->sealed)));
 }
 
+/* Whether sub is listed by pyaudit.subscriptions() in the interpreter of
+ * home: the subscriptions that receive its events (its own, and those of
+ * every interpreter or, in the main interpreter, of the main one).  A
+ * subscription of another interpreter's own events is that
+ * interpreter's business. */
+static int
+listed_for(const pyaudit_sub *sub, const pyaudit_home *home)
+{
+    switch (sub->audience) {
+    case PYAUDIT_AUDIENCE_OWN:
+        return sub->home == home;
+    case PYAUDIT_AUDIENCE_MAIN:
+        return home->interp == PyInterpreterState_Main();
+    default:
+        return 1;
+    }
+}
+
 static PyObject *
 module_subscriptions(PyObject *module, PyObject *unused)
 {
     (void)unused;
+    pyaudit_home *home = get_state(module)->home;
     size_t n;
     pyaudit_sub **subs = pyaudit_core_snapshot(&n);
     if (subs == NULL) {
@@ -916,14 +935,16 @@ module_subscriptions(PyObject *module, PyObject *unused)
     }
     /* Making the Python objects can run the garbage collector, whose
      * finalizers may close subscriptions: the snapshot holds references. */
-    PyObject *list = PyList_New((Py_ssize_t)n);
+    PyObject *list = PyList_New(0);
     for (size_t i = 0; i < n && list != NULL; i++) {
-        PyObject *entry = describe_sub(subs[i]);
-        if (entry == NULL) {
-            Py_CLEAR(list);
-            break;
+        if (!listed_for(subs[i], home)) {
+            continue;
         }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, entry);
+        PyObject *entry = describe_sub(subs[i]);
+        if (entry == NULL || PyList_Append(list, entry) < 0) {
+            Py_CLEAR(list);
+        }
+        Py_XDECREF(entry);
     }
     for (size_t i = 0; i < n; i++) {
         pyaudit_sub_decref(subs[i]);
@@ -1023,7 +1044,8 @@ static PyMethodDef module_methods[] = {
      "text or None"},
     {"subscriptions", module_subscriptions, METH_NOARGS,
      "[(id, kind, items, interpreters, where, sealed), ...] for every "
-     "live subscription, oldest first."},
+     "live subscription that receives this interpreter's events, oldest "
+     "first."},
     {"_set_types", module_set_types, METH_VARARGS,
      "_set_types(Event, Denied, scope_var): what the core builds, raises "
      "and reads in this interpreter."},

@@ -257,7 +257,8 @@ class API:
                                where, scoped, interpreters=interpreters)
 
     def subscriptions(self):
-        """The live subscriptions, oldest first."""
+        """The live subscriptions that receive this interpreter's events
+        (its own, and those of every interpreter), oldest first."""
         return [SubscriptionInfo(*raw) for raw in self.core.subscriptions()]
 
     def load_policy(self, path_or_text, *, sealed=False, variables=None):

@@ -289,8 +289,9 @@ def _raisers(raws, tags, resolved, what):
                                                 _and(platforms), what)
 
 
-def _exact_message(item, text, known, where, tags, resolved):
-    """Why the exact name ``text`` is not in ``known``."""
+def _exact_message(item, text, known, where, tags, resolved, suggest):
+    """Why the exact name ``text`` is not in ``known`` (with a
+    did-you-mean when ``suggest``)."""
     _, events, aliases = _load()
     message = "pattern %r names no audit event of %s" % (item, where)
     if text in events:
@@ -298,10 +299,10 @@ def _exact_message(item, text, known, where, tags, resolved):
     if text in aliases:
         return message + (": the docs spell it so, but CPython raises %r"
                           % aliases[text])
-    return message + _suggest(text, known) + _OWN
+    return message + (_suggest(text, known) if suggest else "") + _OWN
 
 
-def _prefix_message(item, text, known, where, tags, resolved):
+def _prefix_message(item, text, known, where, tags, resolved, suggest):
     """Why no name in ``known`` starts with ``text`` ("socket.")."""
     events = _load()[1]
     message = "pattern %r matches no audit event of %s" % (item, where)
@@ -309,8 +310,10 @@ def _prefix_message(item, text, known, where, tags, resolved):
                 if name.startswith(text)]
     if matching:
         return message + _raisers(matching, tags, resolved, "such events")
-    return message + _suggest(text, _prefixes(known),
-                              show=lambda prefix: repr(prefix + "*")) + _OWN
+    if suggest:
+        message += _suggest(text, _prefixes(known),
+                            show=lambda prefix: repr(prefix + "*"))
+    return message + _OWN
 
 
 def unknown_pattern_messages(items, version=None, platform=None,
@@ -338,32 +341,38 @@ def unknown_pattern_messages(items, version=None, platform=None,
     known = _known_names(resolved, tags)
     messages = []
     for item, item_parsed in zip(items, parsed):
-        key = (item, where)
+        suggest = len(messages) < SUGGESTIONS_PER_CALL
+        key = (item, where, suggest)
         if key not in _MESSAGES:
             if len(_MESSAGES) >= _MESSAGES_LIMIT:
                 _MESSAGES.clear()
             _MESSAGES[key] = _item_message(item, item_parsed, known, where,
-                                           tags, resolved)
+                                           tags, resolved, suggest)
         if _MESSAGES[key] is not None:
             messages.append(_MESSAGES[key])
     return messages
 
 
-# Subscribing to the same names again (subscribe/close loops) must not
-# compute a did-you-mean each time: difflib takes a few hundred µs.
+# A did-you-mean takes difflib a few hundred µs: only the first unknown
+# items of one subscription get one (thousands of names of your own would
+# otherwise take seconds to subscribe), and subscribing to the same names
+# again (subscribe/close loops) reuses the messages.
+SUGGESTIONS_PER_CALL = 8
 _MESSAGES = {}
 _MESSAGES_LIMIT = 4096
 
 
-def _item_message(item, parsed, known, where, tags, resolved):
+def _item_message(item, parsed, known, where, tags, resolved, suggest):
     """The message for one item, or None when it names known events."""
     excluded, kind, text = parsed
     if excluded or kind == "all":
         return None
     if kind == "exact" and text not in known:
-        return _exact_message(item, text, known, where, tags, resolved)
+        return _exact_message(item, text, known, where, tags, resolved,
+                              suggest)
     if kind == "prefix" and not any(name.startswith(text) for name in known):
-        return _prefix_message(item, text, known, where, tags, resolved)
+        return _prefix_message(item, text, known, where, tags, resolved,
+                               suggest)
     return None
 
 

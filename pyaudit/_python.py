@@ -256,11 +256,12 @@ class Core:
     # -- configuration ---------------------------------------------------
 
     def subscribe(self, kind, patterns, arg=None, *, where=None,
-                  interpreters=None, scope=None, stack=None):
+                  interpreters="own", scope=None, stack=None):
         # The checks of csrc/module.c, in its order.
         if kind not in KINDS:
             raise ValueError("no subscription kind %r" % (kind,))
-        if interpreters is not None and interpreters not in ("own", "all"):
+        if not isinstance(interpreters, str) or interpreters not in ("own",
+                                                                     "all"):
             raise ValueError("interpreters must be 'own' or 'all', not %r"
                              % (interpreters,))
         if interpreters == "all":

@@ -63,6 +63,16 @@ def check_python(code, backend=None, **kwargs):
     return out
 
 
+def check_program(name, args=(), **kwargs):
+    """Like ``run_program`` but fail the test unless the child exits 0;
+    returns the JSON object on the last line of its stdout."""
+    done = run_program(name, args=args, **kwargs)
+    assert done.returncode == 0, (
+        "%s exited with %d\n--- stdout ---\n%s\n--- stderr ---\n%s"
+        % (name, done.returncode, done.stdout, done.stderr))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def build_counting_sink(directory):
     """Compile examples/cffi_sink (a C sink counting events) into
     ``directory`` and import it."""

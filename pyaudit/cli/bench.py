@@ -41,7 +41,7 @@ GUARD_SUBJECTS = (("pyaudit-guard", "guard-read"),
                   ("python-guard", "python-guard-read"))
 GUARD_WORKLOADS = ("read-files", "import")
 SCALING_SIZES = (100, 1000, 10000)
-PARALLEL_SUBJECTS = ("none", "noop", "pyaudit")
+PARALLEL_SUBJECTS = ("none", "noop", "pyaudit", "pyaudit-own")
 
 # A row of the per-event table: how to start its process (the child's
 # arguments before the mode) and what it is measured against.

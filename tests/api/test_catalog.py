@@ -485,6 +485,23 @@ def test_cli_bad_pattern_is_one_line_and_status_2(pattern):
     assert err.startswith("python -m pyaudit events: error: ")
 
 
+def test_only_the_first_unknown_items_get_a_did_you_mean(api):
+    # difflib takes a few hundred microseconds a name: thousands of names
+    # of one's own must not take seconds to subscribe.
+    limit = _catalog.SUGGESTIONS_PER_CALL
+    items = ["sokcet.connect"] + ["zz.own.%d" % i for i in range(limit)]
+    items.append("sokcet.bind")
+    sub, caught = caught_warnings(lambda: api.count(items))
+    sub.close()
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == limit + 2
+    assert "did you mean 'socket.connect'" in messages[0]
+    assert "'sokcet.bind' names no audit event" in messages[-1]
+    assert "did you mean" not in messages[-1]
+    assert messages[-1].endswith("(names of your own sys.audit() events "
+                                 "are fine)")
+
+
 def test_cli_unknown_pattern_warns_in_one_line():
     rc, out, err = run_events("sokcet.connect", "socket.bind")
     assert rc == 0

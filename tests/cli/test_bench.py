@@ -270,6 +270,20 @@ def test_parallel_case_needs_own_gil_subinterpreters():
         assert result["one"] > 0 and result["two"] > 0
 
 
+@pytest.mark.parametrize("subject", ["pyaudit", "pyaudit-own"])
+def test_parallel_pyaudit_is_measured_in_own_gil_subinterpreters(subject):
+    done = run_bench_module("_bench_parallel", subject, "20000")
+    if sys.version_info < (3, 12):
+        assert done.returncode == 3
+        assert done.stderr.strip().splitlines()[-1].startswith(
+            "needs own-GIL subinterpreters")
+        return
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["subject"] == subject
+    assert result["one"] > 0 and result["two"] > 0
+
+
 def test_parallel_pyaudit_says_plainly_what_it_lacks():
     done = run_bench_module("_bench_parallel", "pyaudit", "0")
     if done.returncode == 0:

@@ -324,12 +324,6 @@ def test_names_colliding_in_a_known_hash_cost_what_random_names_cost(
 
 
 @timing
-@pytest.mark.xfail(strict=True, reason="a multiply carries only upward and "
-                   "the maps index by the low bits of the hash, which then "
-                   "never depend on the top bits of a block: names that "
-                   "differ only there share a bucket whatever the seed; the "
-                   "fix is a final mix in csrc/bytes.h (the lead's file), "
-                   "see docs/guarantees.md")
 def test_names_differing_in_their_last_bytes_cost_what_random_names_cost(
         flood):
     assert flood["low_bits"] < FLOOD_FACTOR * flood["random"], flood
