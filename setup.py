@@ -2,7 +2,7 @@
 
 Set PYAUDIT_WERROR=1 to turn compiler warnings into errors (CI does), and
 PYAUDIT_SANITIZE=address,undefined (or thread, see tools/tsan.sh) to build
-with sanitizers.
+with sanitizers, PYAUDIT_MEMCHECK=1 for valgrind (tools/memcheck.sh).
 
 Both kinds of install, ``pip install .`` and ``pip install -e .``, put
 pyaudit's start-up file (pyaudit/_autostart.py) in site-packages.
@@ -82,6 +82,9 @@ if sys.platform != "win32":
     compile_args += ["-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"]
     if os.environ.get("PYAUDIT_WERROR") == "1":
         compile_args.append("-Werror")
+    if os.environ.get("PYAUDIT_MEMCHECK") == "1":
+        # Names read byte by byte, for valgrind (tools/memcheck.sh).
+        compile_args += ["-DPYAUDIT_BYTEWISE_LOADS", "-g"]
     sanitize = os.environ.get("PYAUDIT_SANITIZE")
     if sanitize:
         compile_args += ["-fsanitize=" + sanitize, "-fno-omit-frame-pointer",

@@ -77,6 +77,10 @@ pyaudit_ctz64(unsigned long long x)
 #define PYAUDIT_CAS(p, expected, desired) \
     __atomic_compare_exchange_n(&(p), &(expected), (desired), 0, \
                                 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)
+#define PYAUDIT_ADD_SEQ_CST(p, v) __atomic_add_fetch(&(p), (v), __ATOMIC_SEQ_CST)
+#define PYAUDIT_STORE_SEQ_CST(p, v) \
+    __atomic_store_n(&(p), (v), __ATOMIC_SEQ_CST)
+#define PYAUDIT_LOAD_SEQ_CST(p) __atomic_load_n(&(p), __ATOMIC_SEQ_CST)
 #define PYAUDIT_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define PYAUDIT_COMPILER_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 

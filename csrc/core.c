@@ -152,7 +152,7 @@ pyaudit_core_add(pyaudit_sub *sub)
 static void
 retire_locked(pyaudit_sub *sub, pyaudit_sub **retiring)
 {
-    PYAUDIT_STORE_RELAXED(sub->active, 0);
+    PYAUDIT_STORE_SEQ_CST(sub->active, 0);  /* see pyaudit_sub_call_sink */
     if (unlink_live(sub)) {
         if (sub->home != NULL) {
             sub->home->live--;
@@ -174,6 +174,9 @@ pyaudit_core_remove(pyaudit_sub *sub)
         (void)publish(retiring);
     }
     pyaudit_config_unlock();
+    if (sub->kind == PYAUDIT_KIND_SINK) {
+        pyaudit_sub_wait_sink_calls(sub);
+    }
 }
 
 pyaudit_sub **
@@ -428,6 +431,9 @@ interpreter_ends(PyInterpreterState *interp)
         return;
     }
     for (size_t i = 0; i < at; i++) {
+        if (closed[i]->kind == PYAUDIT_KIND_SINK) {
+            pyaudit_sub_wait_sink_calls(closed[i]);
+        }
         pyaudit_sub_release_python(closed[i]);
         pyaudit_sub_decref(closed[i]);
     }

@@ -67,7 +67,8 @@ int pyaudit_core_install(void);
  * takes its own reference. */
 int pyaudit_core_add(pyaudit_sub *sub);
 
-/* Deactivate sub and publish a table without it; idempotent.  Releases no
+/* Deactivate sub and publish a table without it; idempotent.  For a sink,
+ * returns once no call of it is under way on another thread.  Releases no
  * Python object: the caller does, in the sub's interpreter. */
 void pyaudit_core_remove(pyaudit_sub *sub);
 

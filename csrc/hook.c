@@ -242,7 +242,7 @@ static int
 deliver_sink(const pyaudit_target *target, delivery *d)
 {
     pyaudit_sub *sub = target->sub;
-    if (sub->sink(d->event, d->args, sub->userdata) < 0) {
+    if (pyaudit_sub_call_sink(sub, d->event, d->args) < 0) {
         if (!PyErr_Occurred()) {
             PyErr_Format(PyExc_SystemError,
                          "a pyaudit sink failed on '%s' without setting an "

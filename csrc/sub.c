@@ -3,6 +3,7 @@
 #include "error.h"
 #include "rules.h"
 
+#include <sched.h>
 #include <stdlib.h>
 
 const pyaudit_kind_info pyaudit_kinds[PYAUDIT_KIND_LIMIT] = {
@@ -33,6 +34,44 @@ pyaudit_sub_new(pyaudit_kind kind, pyaudit_home *home)
         pyaudit_home_incref(home);
     }
     return sub;
+}
+
+/* The sink calls under way on this thread, innermost first (a sink may
+ * raise an event that calls a sink), on the C stack. */
+typedef struct sink_frame {
+    const pyaudit_sub *sub;
+    struct sink_frame *outer;
+} sink_frame;
+
+static PYAUDIT_THREAD_LOCAL sink_frame *sink_frames;
+
+int
+pyaudit_sub_call_sink(pyaudit_sub *sub, const char *event, PyObject *args)
+{
+    /* With the seq_cst store of close (pyaudit_sub_close_sink): either
+     * this call sees the sub closed, or the close sees this call. */
+    PYAUDIT_ADD_SEQ_CST(sub->sink_calls, 1);
+    int result = 0;
+    if (PYAUDIT_LOAD_SEQ_CST(sub->active)) {
+        sink_frame frame = {sub, sink_frames};
+        sink_frames = &frame;
+        result = sub->sink(event, args, sub->userdata);
+        sink_frames = frame.outer;
+    }
+    PYAUDIT_ADD_SEQ_CST(sub->sink_calls, -1);
+    return result;
+}
+
+void
+pyaudit_sub_wait_sink_calls(pyaudit_sub *sub)
+{
+    int own = 0;                /* this thread's own calls: not waited */
+    for (const sink_frame *frame = sink_frames; frame; frame = frame->outer) {
+        own += frame->sub == sub;
+    }
+    while (PYAUDIT_LOAD_SEQ_CST(sub->sink_calls) > own) {
+        sched_yield();
+    }
 }
 
 void

@@ -59,6 +59,8 @@ struct pyaudit_sub {
     pyaudit_kind kind;
     pyaudit_audience audience;
     int active;                 /* cleared by close; read per delivery */
+    int sink_calls;             /* a sink's calls under way (seq_cst
+                                   atomic): closing waits for them */
     int sealed;                 /* set once by seal() (a sealed policy's
                                    subscription): closing it from Python
                                    is refused; never cleared; relaxed
@@ -102,6 +104,16 @@ pyaudit_sub_active(const pyaudit_sub *sub)
 {
     return PYAUDIT_LOAD_RELAXED(sub->active);
 }
+
+/* Call a sink's function unless the sub is closed (0 then), counted in
+ * sink_calls so that pyaudit_sub_wait_sink_calls can wait for it. */
+int pyaudit_sub_call_sink(pyaudit_sub *sub, const char *event,
+                          PyObject *args);
+
+/* After closing a sink: wait until no call of it that began before the
+ * close is still under way (on any thread but this one), so that its
+ * userdata and keepalive can go. */
+void pyaudit_sub_wait_sink_calls(pyaudit_sub *sub);
 
 /* Release the Python objects a closed sub no longer needs: its callback
  * and keepalive (in its interpreter).  Records stay for draining. */

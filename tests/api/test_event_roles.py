@@ -218,6 +218,11 @@ def test_process_and_import_events_have_programs_and_modules(api):
 
     seen = record_and_check(api, [
         lambda: subprocess.run([sys.executable, "-c", "pass"], check=True),
+        # With cwd= subprocess cannot use posix_spawn (3.13 and later use
+        # it where glibc has closefrom), so this one forks and execs:
+        # _posixsubprocess.fork_exec from 3.14.
+        lambda: subprocess.run([sys.executable, "-c", "pass"],
+                               cwd=os.getcwd(), check=True),
         lambda: subprocess.run("exit 0", shell=True, check=True),
         lambda: os.system("true"),
         lambda: os.execv(sys.executable, [sys.executable, "-c", "pass"]),

@@ -120,7 +120,8 @@ def test_bad_python_hook_is_one_line_before_measuring(spec, message):
 def c_hooks(tmp_path_factory):
     """tests/programs/bench_c_hooks.c, built into a shared library."""
     library = tmp_path_factory.mktemp("c_hooks") / "libbench_c_hooks.so"
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC")
+                or "cc").split()
     subprocess.run(compiler + [
         "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror",
         "-I" + sysconfig.get_paths()["include"],

@@ -7,7 +7,9 @@ interpreter called from several threads at once; compiled with cffi.
 
 Each call adds one to the total and, when the event's first argument is
 an int i in [0, SLOTS), to slot i (read with the event's GIL held, as a
-sink may).  It also notes the most calls it has seen running at once.
+sink may).  It also notes the most calls it has seen running at once, and
+how many are running now (sink_running()); events named "slow.*" take it
+10 ms.
 """
 
 import importlib.util
@@ -16,6 +18,8 @@ from cffi import FFI
 
 SOURCE = r"""
 #include <Python.h>
+#include <string.h>
+#include <time.h>
 
 #define SLOTS 16
 
@@ -38,9 +42,12 @@ note_running(int now)
 int
 atomic_sink(const char *event, void *args, void *userdata)
 {
-    (void)event;
     (void)userdata;
-    note_running(__atomic_add_fetch(&running, 1, __ATOMIC_RELAXED));
+    note_running(__atomic_add_fetch(&running, 1, __ATOMIC_SEQ_CST));
+    if (strncmp(event, "slow.", 5) == 0) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     /* cffi builds with the limited API: no macros into the tuple. */
     PyObject *first = PyTuple_Size((PyObject *)args) > 0
                       ? PyTuple_GetItem((PyObject *)args, 0) : NULL;
@@ -54,8 +61,14 @@ atomic_sink(const char *event, void *args, void *userdata)
         }
     }
     __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
-    __atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&running, 1, __ATOMIC_SEQ_CST);
     return 0;
+}
+
+int
+sink_running(void)
+{
+    return __atomic_load_n(&running, __ATOMIC_SEQ_CST);
 }
 
 unsigned long long
@@ -83,6 +96,7 @@ int atomic_sink(const char *event, void *args, void *userdata);
 unsigned long long sink_calls(void);
 unsigned long long sink_count(int slot);
 int sink_overlap(void);
+int sink_running(void);
 """
 
 

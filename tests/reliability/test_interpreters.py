@@ -205,6 +205,17 @@ def test_c_sink_of_every_interpreter_counts_exactly_from_parallel_threads(
         assert result["overlap"] == 1       # one GIL: never two at once
 
 
+
+@pytest.mark.skipif(not OWN_GIL, reason="a sink runs on another thread "
+                    "while this one holds its own GIL from 3.12")
+def test_unsubscribing_a_sink_waits_for_its_calls_under_way(tmp_path):
+    # Its userdata may be freed once pyaudit_unsubscribe returns: no call
+    # begun before may still be running then.
+    result = run("sink_unsubscribe_waits.py", tmp_path, 20)
+    assert result["running_after"] == 0
+    assert result["calls"] >= 20
+
+
 # -- several interpreters subscribing at once ---------------------------------
 
 def test_interpreters_subscribe_and_close_at_once_exactly():
