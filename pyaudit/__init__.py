@@ -3,7 +3,8 @@
 One native audit hook decides in C, with a compiled hash set, whether an
 event matters before any Python runs; matching events are delivered to
 callbacks (``watch``), recorded (``record``), counted (``count``) or refused
-(``deny``).  See README.md for the pattern syntax and the guarantees.
+(``deny``).  See docs/api.md for the pattern syntax and docs/guarantees.md for
+the guarantees.
 
 PYTEST_DONT_REWRITE: pytest marks every top-level package of a
 distribution that declares a pytest plugin for assertion rewriting, so

@@ -14,7 +14,7 @@
   with the same items.
 * 10,000 patterns in one Filter.
 
-The reference here is written from README.md's rules, independently of
+The reference here is written from docs/api.md's rules, independently of
 pyaudit/_patterns.py (which is what it checks).  The harness in fuzz/ does
 the same for the C table against csrc/pattern.c; tests/core/test_fuzz_replay.py
 runs it.
