@@ -580,7 +580,7 @@ RAISED_BY = {
     "os.killpg": ("os", "killpg"),
     "os.lockf": ("os", "lockf"),
     "os.posix_spawn": ("os", "posix_spawn"),
-    "os._clearenv": (os.name, "clearenv"),
+    "os._clearenv": (os.name, "_clearenv"),
     "_posixsubprocess.fork_exec": ("_posixsubprocess", "fork_exec"),
     "signal.pthread_kill": ("signal", "pthread_kill"),
     "socket.sendmsg": ("socket", "CMSG_LEN"),
