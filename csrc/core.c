@@ -47,28 +47,36 @@ others_may_read(void)
 /* Compile the live subs and make that table current.  retiring (a list
  * through retired_next, references) are the subs just taken off the live
  * list: they go to the retired list of the table they were last current
- * in, which is freed after every hook call that could reach them. */
+ * in, which is freed after every hook call that could reach them.
+ * changed, when not NULL, is the one sub just linked (adding) or
+ * unlinked: the current table is updated for it when it can be, which
+ * costs what its own keys do rather than a compile of every sub. */
 static int
-publish(pyaudit_sub *retiring)
+publish(pyaudit_sub *retiring, pyaudit_sub *changed, int adding)
 {
-    size_t n = 0;
-    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-        n++;
-    }
-    pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
-    pyaudit_table *table = NULL;
-    if (ordered != NULL) {
-        size_t at = 0;
-        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-            ordered[at++] = sub;
-        }
-        table = pyaudit_table_compile(ordered, n);
-        free(ordered);
-    }
-    else {
-        pyaudit_error_nomemory();
-    }
     pyaudit_table *old = pyaudit_hot.table;
+    pyaudit_table *table = NULL;
+    if (changed != NULL) {
+        table = pyaudit_table_update(old, changed, adding);
+    }
+    if (table == NULL) {
+        size_t n = 0;
+        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+            n++;
+        }
+        pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
+        if (ordered != NULL) {
+            size_t at = 0;
+            for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+                ordered[at++] = sub;
+            }
+            table = pyaudit_table_compile(ordered, n);
+            free(ordered);
+        }
+        else {
+            pyaudit_error_nomemory();
+        }
+    }
     /* Retire onto the table that may still list them (the current one,
      * which stays current if compiling failed: they are inactive). */
     while (retiring != NULL) {
@@ -126,7 +134,7 @@ add_locked(pyaudit_sub *sub)
 {
     pyaudit_sub_incref(sub);
     link_live(sub);
-    if (publish(NULL) < 0) {
+    if (publish(NULL, sub, 1) < 0) {
         unlink_live(sub);
         pyaudit_sub_decref(sub);
         return -1;
@@ -171,7 +179,7 @@ pyaudit_core_remove(pyaudit_sub *sub)
         retire_locked(sub, &retiring);
         /* On failure the current table keeps listing the inactive sub,
          * which it retires: nothing is delivered to it. */
-        (void)publish(retiring);
+        (void)publish(retiring, sub, 0);
     }
     pyaudit_config_unlock();
     if (sub->kind == PYAUDIT_KIND_SINK) {
@@ -423,7 +431,7 @@ interpreter_ends(PyInterpreterState *interp)
         closed[at++] = sub;
     }
     if (retiring != NULL) {
-        (void)publish(retiring);
+        (void)publish(retiring, NULL, 0);
     }
     pyaudit_config_unlock();
     if (home == NULL) {
