@@ -24,7 +24,10 @@ static struct {
     int probe_seen;             /* the hook saw the install probe */
     int hooks_dropping;         /* CPython is dropping every hook */
     long next_id;
-    pyaudit_sub *live;          /* references, in delivery order */
+    pyaudit_sub **live;         /* owned array of references, in delivery
+                                   order: by kind, then age */
+    size_t nlive;
+    size_t live_room;           /* of live */
     pyaudit_sub *internal;      /* borrowed from live */
 } core = {.next_id = 1};
 
@@ -60,22 +63,7 @@ publish(pyaudit_sub *retiring, pyaudit_sub *changed, int adding)
         table = pyaudit_table_update(old, changed, adding);
     }
     if (table == NULL) {
-        size_t n = 0;
-        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-            n++;
-        }
-        pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
-        if (ordered != NULL) {
-            size_t at = 0;
-            for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-                ordered[at++] = sub;
-            }
-            table = pyaudit_table_compile(ordered, n);
-            free(ordered);
-        }
-        else {
-            pyaudit_error_nomemory();
-        }
+        table = pyaudit_table_compile(core.live, core.nlive);
     }
     /* Retire onto the table that may still list them (the current one,
      * which stays current if compiling failed: they are inactive). */
@@ -103,26 +91,49 @@ publish(pyaudit_sub *retiring, pyaudit_sub *changed, int adding)
     return 0;
 }
 
-/* Link sub into the live list after every sub of its kind or earlier. */
-static void
+/* Put sub (the caller's reference) in the live array after every sub of
+ * its kind or earlier; -1 when out of memory (error set).  The array is
+ * sorted by kind: a binary search reads a few subs, not all of them. */
+static int
 link_live(pyaudit_sub *sub)
 {
-    pyaudit_sub **link = &core.live;
-    while (*link != NULL && (*link)->kind <= sub->kind) {
-        link = &(*link)->next;
+    if (core.nlive == core.live_room) {
+        size_t room = core.live_room ? core.live_room * 2 : 16;
+        pyaudit_sub **live = room > SIZE_MAX / sizeof(pyaudit_sub *)
+            ? NULL : realloc(core.live, room * sizeof(pyaudit_sub *));
+        if (live == NULL) {
+            return pyaudit_error_nomemory();
+        }
+        core.live = live;
+        core.live_room = room;
     }
-    sub->next = *link;
-    *link = sub;
+    size_t low = 0, high = core.nlive;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (core.live[middle]->kind <= sub->kind) {
+            low = middle + 1;
+        }
+        else {
+            high = middle;
+        }
+    }
+    memmove(&core.live[low + 1], &core.live[low],
+            (core.nlive - low) * sizeof(pyaudit_sub *));
+    core.live[low] = sub;
+    core.nlive++;
+    return 0;
 }
 
+/* Take sub out of the live array (its reference goes to the caller);
+ * whether it was there.  Pointers compared only: no sub is read. */
 static int
 unlink_live(pyaudit_sub *sub)
 {
-    for (pyaudit_sub **link = &core.live; *link != NULL;
-         link = &(*link)->next) {
-        if (*link == sub) {
-            *link = sub->next;
-            sub->next = NULL;
+    for (size_t i = 0; i < core.nlive; i++) {
+        if (core.live[i] == sub) {
+            memmove(&core.live[i], &core.live[i + 1],
+                    (core.nlive - i - 1) * sizeof(pyaudit_sub *));
+            core.nlive--;
             return 1;
         }
     }
@@ -132,8 +143,10 @@ unlink_live(pyaudit_sub *sub)
 static int
 add_locked(pyaudit_sub *sub)
 {
-    pyaudit_sub_incref(sub);
-    link_live(sub);
+    if (link_live(sub) < 0) {
+        return -1;
+    }
+    pyaudit_sub_incref(sub);        /* the live array's */
     if (publish(NULL, sub, 1) < 0) {
         unlink_live(sub);
         pyaudit_sub_decref(sub);
@@ -192,13 +205,14 @@ pyaudit_core_snapshot(size_t *n)
 {
     pyaudit_config_lock();
     size_t count = 0;
-    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-        count += sub != core.internal;
+    for (size_t i = 0; i < core.nlive; i++) {
+        count += core.live[i] != core.internal;
     }
     pyaudit_sub **subs = malloc((count ? count : 1) * sizeof(pyaudit_sub *));
     if (subs != NULL) {
         size_t at = 0;
-        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+        for (size_t i = 0; i < core.nlive; i++) {
+            pyaudit_sub *sub = core.live[i];
             if (sub != core.internal) {
                 pyaudit_sub_incref(sub);
                 subs[at++] = sub;
@@ -229,7 +243,8 @@ pyaudit_core_find_sink(long id)
 {
     pyaudit_config_lock();
     pyaudit_sub *found = NULL;
-    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+    for (size_t i = 0; i < core.nlive; i++) {
+        pyaudit_sub *sub = core.live[i];
         if (sub->id == id && sub->kind == PYAUDIT_KIND_SINK) {
             pyaudit_sub_incref(sub);
             found = sub;
@@ -408,14 +423,16 @@ interpreter_ends(PyInterpreterState *interp)
     pyaudit_home *home = pyaudit_home_find(interp);
     pyaudit_sub *retiring = NULL;
     if (home != NULL) {
-        pyaudit_sub *sub = core.live;
-        while (sub != NULL) {
-            pyaudit_sub *next = sub->next;
+        size_t i = 0;
+        while (i < core.nlive) {
+            pyaudit_sub *sub = core.live[i];
             if (sub->home == home) {
                 pyaudit_sub_incref(sub);    /* ours, to release below */
-                retire_locked(sub, &retiring);
+                retire_locked(sub, &retiring);  /* the rest move down */
             }
-            sub = next;
+            else {
+                i++;
+            }
         }
         pyaudit_home_incref(home);
     }
