@@ -5,6 +5,12 @@
  * excludes), then each key's list is merged from its own entries, those
  * of the prefix keys it starts with and those of "*".  Ten thousand
  * subscriptions compile in about a millisecond.
+ *
+ * Updating (pyaudit_table_update) adds or takes out one subscription
+ * without compiling the others: it copies the current table's maps and
+ * makes new lists only for the keys that subscription names or starts,
+ * sharing the rest through the store; a new key gets the list the current
+ * table gives its name, with the subscription put in.
  */
 #include "table.h"
 #include "error.h"

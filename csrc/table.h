@@ -21,6 +21,10 @@
  * moves to the retired list of the table it was last current in, and each
  * table holds a reference on the table that replaced it, so a table (and
  * every subscription and key it points at) outlives every older table.
+ * Target lists and keys' text live in the table's store, which a table
+ * updated from it shares (pyaudit_table_update; table.c): an updated table
+ * lists no closed subscription, since every list that held one is made
+ * anew without it.
  */
 #ifndef PYAUDIT_TABLE_H
 #define PYAUDIT_TABLE_H
