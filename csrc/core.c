@@ -24,7 +24,10 @@ static struct {
     int probe_seen;             /* the hook saw the install probe */
     int hooks_dropping;         /* CPython is dropping every hook */
     long next_id;
-    pyaudit_sub *live;          /* references, in delivery order */
+    pyaudit_sub **live;         /* owned array of references, in delivery
+                                   order: by kind, then age */
+    size_t nlive;
+    size_t live_room;           /* of live */
     pyaudit_sub *internal;      /* borrowed from live */
 } core = {.next_id = 1};
 
@@ -47,28 +50,21 @@ others_may_read(void)
 /* Compile the live subs and make that table current.  retiring (a list
  * through retired_next, references) are the subs just taken off the live
  * list: they go to the retired list of the table they were last current
- * in, which is freed after every hook call that could reach them. */
+ * in, which is freed after every hook call that could reach them.
+ * changed, when not NULL, is the one sub just linked (adding) or
+ * unlinked: the current table is updated for it when it can be, which
+ * costs what its own keys do rather than a compile of every sub. */
 static int
-publish(pyaudit_sub *retiring)
+publish(pyaudit_sub *retiring, pyaudit_sub *changed, int adding)
 {
-    size_t n = 0;
-    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-        n++;
-    }
-    pyaudit_sub **ordered = malloc((n ? n : 1) * sizeof(pyaudit_sub *));
-    pyaudit_table *table = NULL;
-    if (ordered != NULL) {
-        size_t at = 0;
-        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-            ordered[at++] = sub;
-        }
-        table = pyaudit_table_compile(ordered, n);
-        free(ordered);
-    }
-    else {
-        pyaudit_error_nomemory();
-    }
     pyaudit_table *old = pyaudit_hot.table;
+    pyaudit_table *table = NULL;
+    if (changed != NULL) {
+        table = pyaudit_table_update(old, changed, adding);
+    }
+    if (table == NULL) {
+        table = pyaudit_table_compile(core.live, core.nlive);
+    }
     /* Retire onto the table that may still list them (the current one,
      * which stays current if compiling failed: they are inactive). */
     while (retiring != NULL) {
@@ -95,26 +91,49 @@ publish(pyaudit_sub *retiring)
     return 0;
 }
 
-/* Link sub into the live list after every sub of its kind or earlier. */
-static void
+/* Put sub (the caller's reference) in the live array after every sub of
+ * its kind or earlier; -1 when out of memory (error set).  The array is
+ * sorted by kind: a binary search reads a few subs, not all of them. */
+static int
 link_live(pyaudit_sub *sub)
 {
-    pyaudit_sub **link = &core.live;
-    while (*link != NULL && (*link)->kind <= sub->kind) {
-        link = &(*link)->next;
+    if (core.nlive == core.live_room) {
+        size_t room = core.live_room ? core.live_room * 2 : 16;
+        pyaudit_sub **live = room > SIZE_MAX / sizeof(pyaudit_sub *)
+            ? NULL : realloc(core.live, room * sizeof(pyaudit_sub *));
+        if (live == NULL) {
+            return pyaudit_error_nomemory();
+        }
+        core.live = live;
+        core.live_room = room;
     }
-    sub->next = *link;
-    *link = sub;
+    size_t low = 0, high = core.nlive;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (core.live[middle]->kind <= sub->kind) {
+            low = middle + 1;
+        }
+        else {
+            high = middle;
+        }
+    }
+    memmove(&core.live[low + 1], &core.live[low],
+            (core.nlive - low) * sizeof(pyaudit_sub *));
+    core.live[low] = sub;
+    core.nlive++;
+    return 0;
 }
 
+/* Take sub out of the live array (its reference goes to the caller);
+ * whether it was there.  Pointers compared only: no sub is read. */
 static int
 unlink_live(pyaudit_sub *sub)
 {
-    for (pyaudit_sub **link = &core.live; *link != NULL;
-         link = &(*link)->next) {
-        if (*link == sub) {
-            *link = sub->next;
-            sub->next = NULL;
+    for (size_t i = 0; i < core.nlive; i++) {
+        if (core.live[i] == sub) {
+            memmove(&core.live[i], &core.live[i + 1],
+                    (core.nlive - i - 1) * sizeof(pyaudit_sub *));
+            core.nlive--;
             return 1;
         }
     }
@@ -124,9 +143,11 @@ unlink_live(pyaudit_sub *sub)
 static int
 add_locked(pyaudit_sub *sub)
 {
-    pyaudit_sub_incref(sub);
-    link_live(sub);
-    if (publish(NULL) < 0) {
+    if (link_live(sub) < 0) {
+        return -1;
+    }
+    pyaudit_sub_incref(sub);        /* the live array's */
+    if (publish(NULL, sub, 1) < 0) {
         unlink_live(sub);
         pyaudit_sub_decref(sub);
         return -1;
@@ -171,7 +192,7 @@ pyaudit_core_remove(pyaudit_sub *sub)
         retire_locked(sub, &retiring);
         /* On failure the current table keeps listing the inactive sub,
          * which it retires: nothing is delivered to it. */
-        (void)publish(retiring);
+        (void)publish(retiring, sub, 0);
     }
     pyaudit_config_unlock();
     if (sub->kind == PYAUDIT_KIND_SINK) {
@@ -184,13 +205,14 @@ pyaudit_core_snapshot(size_t *n)
 {
     pyaudit_config_lock();
     size_t count = 0;
-    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
-        count += sub != core.internal;
+    for (size_t i = 0; i < core.nlive; i++) {
+        count += core.live[i] != core.internal;
     }
     pyaudit_sub **subs = malloc((count ? count : 1) * sizeof(pyaudit_sub *));
     if (subs != NULL) {
         size_t at = 0;
-        for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+        for (size_t i = 0; i < core.nlive; i++) {
+            pyaudit_sub *sub = core.live[i];
             if (sub != core.internal) {
                 pyaudit_sub_incref(sub);
                 subs[at++] = sub;
@@ -221,7 +243,8 @@ pyaudit_core_find_sink(long id)
 {
     pyaudit_config_lock();
     pyaudit_sub *found = NULL;
-    for (pyaudit_sub *sub = core.live; sub; sub = sub->next) {
+    for (size_t i = 0; i < core.nlive; i++) {
+        pyaudit_sub *sub = core.live[i];
         if (sub->id == id && sub->kind == PYAUDIT_KIND_SINK) {
             pyaudit_sub_incref(sub);
             found = sub;
@@ -400,14 +423,16 @@ interpreter_ends(PyInterpreterState *interp)
     pyaudit_home *home = pyaudit_home_find(interp);
     pyaudit_sub *retiring = NULL;
     if (home != NULL) {
-        pyaudit_sub *sub = core.live;
-        while (sub != NULL) {
-            pyaudit_sub *next = sub->next;
+        size_t i = 0;
+        while (i < core.nlive) {
+            pyaudit_sub *sub = core.live[i];
             if (sub->home == home) {
                 pyaudit_sub_incref(sub);    /* ours, to release below */
-                retire_locked(sub, &retiring);
+                retire_locked(sub, &retiring);  /* the rest move down */
             }
-            sub = next;
+            else {
+                i++;
+            }
         }
         pyaudit_home_incref(home);
     }
@@ -423,7 +448,7 @@ interpreter_ends(PyInterpreterState *interp)
         closed[at++] = sub;
     }
     if (retiring != NULL) {
-        (void)publish(retiring);
+        (void)publish(retiring, NULL, 0);
     }
     pyaudit_config_unlock();
     if (home == NULL) {

@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* The shared slot of an empty map: every probe of it misses. */
 static pyaudit_map_slot no_slot;
@@ -111,6 +112,38 @@ pyaudit_map_put(pyaudit_map *map, const char *key, size_t len, uint32_t hash,
     slot->value = NULL;
     map->used++;
     return slot;
+}
+
+int
+pyaudit_map_copy(pyaudit_map *dst, const pyaudit_map *src, size_t extra)
+{
+    size_t keys = (size_t)src->used + extra;
+    if (src->used != 0 && ((size_t)src->mask + 1) / 2 >= keys) {
+        /* Room enough at the same size: every key stays in its slot. */
+        size_t bytes = ((size_t)src->mask + 1) * sizeof(pyaudit_map_slot);
+        dst->slots = malloc(bytes);
+        if (dst->slots == NULL) {
+            dst->slots = &no_slot;
+            dst->mask = 0;
+            dst->used = 0;
+            return pyaudit_error_nomemory();
+        }
+        memcpy(dst->slots, src->slots, bytes);
+        dst->mask = src->mask;
+        dst->used = src->used;
+        return 0;
+    }
+    if (pyaudit_map_init(dst, keys) < 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; src->used != 0 && i <= src->mask; i++) {
+        if (src->slots[i].key != NULL) {
+            *free_slot_for(dst->slots, dst->mask, src->slots[i].hash) =
+                src->slots[i];
+        }
+    }
+    dst->used = src->used;
+    return 0;
 }
 
 void

@@ -56,6 +56,12 @@ int pyaudit_map_init(pyaudit_map *map, size_t keys);
 pyaudit_map_slot *pyaudit_map_put(pyaudit_map *map, const char *key,
                                   size_t len, uint32_t hash, int *added);
 
+/* A copy of src (the same keys and values, both still borrowed) with room
+ * for extra more keys without growing; -1 when out of memory (error
+ * set). */
+int pyaudit_map_copy(pyaudit_map *dst, const pyaudit_map *src,
+                     size_t extra);
+
 void pyaudit_map_free(pyaudit_map *map);
 
 #endif /* PYAUDIT_MAP_H */

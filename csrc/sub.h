@@ -82,7 +82,6 @@ struct pyaudit_sub {
     void *userdata;             /* sink only: given to sink, not owned */
     struct pyaudit_rules *rules;/* owned: where= conditions on the args
                                    (rules.h), or NULL */
-    pyaudit_sub *next;          /* the core's live list (core.c) */
     pyaudit_sub *retired_next;  /* a table's retired list (table.c) */
 };
 

@@ -5,6 +5,12 @@
  * excludes), then each key's list is merged from its own entries, those
  * of the prefix keys it starts with and those of "*".  Ten thousand
  * subscriptions compile in about a millisecond.
+ *
+ * Updating (pyaudit_table_update) adds or takes out one subscription
+ * without compiling the others: it copies the current table's maps and
+ * makes new lists only for the keys that subscription names or starts,
+ * sharing the rest through the store; a new key gets the list the current
+ * table gives its name, with the subscription put in.
  */
 #include "table.h"
 #include "error.h"
@@ -28,46 +34,100 @@ pyaudit_table pyaudit_empty_table = {
     .refcnt = 2,    /* the core's, and one never dropped: it is static */
 };
 
-/* ---- the arena that holds a table's target lists ------------------------ */
+/* ---- the store that holds a table's target lists and keys -------------- */
+
+/* A store is a chain of arena blocks.  A fully compiled table has a store
+ * of its own; a table updated from another (pyaudit_table_update) has a
+ * new, small store whose parent is the other table's: it shares every
+ * list and key it did not make again.  Stores are reference counted
+ * (atomically: the last table may be freed on any thread that ran the
+ * hook); a store holds a reference on its parent. */
 
 #define ARENA_BLOCK (64 * 1024)
+#define UPDATE_BLOCK 1024
 
-struct pyaudit_arena {
-    pyaudit_arena *next;
+typedef struct pyaudit_arena {
+    struct pyaudit_arena *next;
     size_t used;
     size_t size;
     _Alignas(16) char data[];
+} pyaudit_arena;
+
+struct pyaudit_store {
+    long refcnt;                /* atomic */
+    pyaudit_store *parent;      /* a reference, or NULL */
+    pyaudit_arena *arena;       /* owned: the blocks */
+    size_t block;               /* size of a new block */
 };
 
+static pyaudit_store *
+store_new(pyaudit_store *parent, size_t block)
+{
+    pyaudit_store *store = calloc(1, sizeof(pyaudit_store));
+    if (store == NULL) {
+        return NULL;
+    }
+    store->refcnt = 1;
+    store->block = block;
+    store->parent = parent;
+    if (parent != NULL) {
+        PYAUDIT_ADD_RELAXED(parent->refcnt, 1);
+    }
+    return store;
+}
+
+static void
+store_decref(pyaudit_store *store)
+{
+    /* Along the chain without recursion: it is as long as the updates
+     * since the last full compile. */
+    while (store != NULL && PYAUDIT_SUB_ACQ_REL(store->refcnt, 1) == 0) {
+        pyaudit_store *parent = store->parent;
+        pyaudit_arena *arena = store->arena;
+        while (arena != NULL) {
+            pyaudit_arena *next = arena->next;
+            free(arena);
+            arena = next;
+        }
+        free(store);
+        store = parent;
+    }
+}
+
+/* bytes from t's own store (never a parent's: those are shared). */
 static void *
-arena_alloc(pyaudit_arena **arena, size_t bytes)
+table_alloc(pyaudit_table *t, size_t bytes)
 {
     bytes = (bytes + 15) & ~(size_t)15;
-    pyaudit_arena *block = *arena;
+    pyaudit_store *store = t->store;
+    pyaudit_arena *block = store->arena;
     if (block == NULL || block->size - block->used < bytes) {
-        size_t size = bytes > ARENA_BLOCK ? bytes : ARENA_BLOCK;
+        size_t size = bytes > store->block ? bytes : store->block;
         block = malloc(sizeof(pyaudit_arena) + size);
         if (block == NULL) {
             return NULL;
         }
-        block->next = *arena;
+        block->next = store->arena;
         block->used = 0;
         block->size = size;
-        *arena = block;
+        store->arena = block;
     }
     void *at = block->data + block->used;
     block->used += bytes;
+    t->stored += bytes;
     return at;
 }
 
-static void
-arena_free(pyaudit_arena *arena)
+/* A copy of a key's text in t's store (keys outlive the subs they came
+ * from when tables are updated). */
+static const char *
+store_key(pyaudit_table *t, const char *text, size_t len)
 {
-    while (arena != NULL) {
-        pyaudit_arena *next = arena->next;
-        free(arena);
-        arena = next;
+    char *copy = table_alloc(t, len ? len : 1);
+    if (copy != NULL && len != 0) {
+        memcpy(copy, text, len);
     }
+    return copy;
 }
 
 /* ---- compiling ------------------------------------------------------------ */
@@ -154,6 +214,13 @@ file_items(compiler *c)
             if (slot == NULL) {
                 return -1;
             }
+            if (added) {
+                slot->key = store_key(t, item->text, item->len);
+                if (slot->key == NULL) {
+                    return -1;      /* the map is freed, never probed */
+                }
+            }
+            c->table->items++;
             key_entries *keys = exact ? c->exact_entries : c->prefix_entries;
             key_entries *ke = &keys[slot - map->slots];
             file_entry(c, item->excluded ? &ke->excludes : &ke->includes,
@@ -225,6 +292,32 @@ plain(const pyaudit_sub *sub)
     return sub->rules == NULL;
 }
 
+/* The flags of a list whose targets are set (see table.h). */
+static void
+set_flags(pyaudit_targets *list, int exact)
+{
+    list->flags = PYAUDIT_TARGETS_COUNT_ONLY | PYAUDIT_TARGETS_NO_PYTHON
+                  | PYAUDIT_TARGETS_ALL_RULES
+                  | (exact ? PYAUDIT_TARGETS_EXACT : 0);
+    for (size_t i = 0; i < list->count; i++) {
+        const pyaudit_target *target = &list->targets[i];
+        const pyaudit_sub *sub = target->sub;
+        int plain_count = sub->kind == PYAUDIT_KIND_COUNT && plain(sub);
+        int plain_record = sub->kind == PYAUDIT_KIND_RECORD && plain(sub)
+                           && sub->audience == PYAUDIT_AUDIENCE_OWN
+                           && sub->ring->depth == 0;
+        if (!(plain_count && target->count_cell != NULL)) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_COUNT_ONLY;
+        }
+        if (!plain_count && !plain_record) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_NO_PYTHON;
+        }
+        if (sub->rules == NULL) {
+            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_ALL_RULES;
+        }
+    }
+}
+
 /* Make the target list of one key from the entries that apply to it;
  * NULL with *failed unset when no subscription matches. */
 static pyaudit_targets *
@@ -269,8 +362,8 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
     if (total == 0) {
         return NULL;
     }
-    pyaudit_targets *list = arena_alloc(
-        &c->table->arena, offsetof(pyaudit_targets, targets)
+    pyaudit_targets *list = table_alloc(
+        c->table, offsetof(pyaudit_targets, targets)
                           + total * sizeof(pyaudit_target));
     if (list == NULL) {
         *failed = 1;
@@ -309,26 +402,7 @@ merge(compiler *c, const key_entries *const *sources, size_t nsources,
         }
     }
     list->count = (uint32_t)out;
-    list->flags = PYAUDIT_TARGETS_COUNT_ONLY | PYAUDIT_TARGETS_NO_PYTHON
-                  | PYAUDIT_TARGETS_ALL_RULES
-                  | (exact_key != NULL ? PYAUDIT_TARGETS_EXACT : 0);
-    for (size_t i = 0; i < out; i++) {
-        const pyaudit_target *target = &list->targets[i];
-        const pyaudit_sub *sub = target->sub;
-        int plain_count = sub->kind == PYAUDIT_KIND_COUNT && plain(sub);
-        int plain_record = sub->kind == PYAUDIT_KIND_RECORD && plain(sub)
-                           && sub->audience == PYAUDIT_AUDIENCE_OWN
-                           && sub->ring->depth == 0;
-        if (!(plain_count && target->count_cell != NULL)) {
-            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_COUNT_ONLY;
-        }
-        if (!plain_count && !plain_record) {
-            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_NO_PYTHON;
-        }
-        if (sub->rules == NULL) {
-            list->flags &= ~(uint32_t)PYAUDIT_TARGETS_ALL_RULES;
-        }
-    }
+    set_flags(list, exact_key != NULL);
     return list;
 }
 
@@ -471,8 +545,10 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
         return NULL;
     }
     t->refcnt = 1;
+    t->store = store_new(NULL, ARENA_BLOCK);
     compiler c = {.table = t, .subs = subs, .n = n};
-    int ok = pyaudit_map_init(&t->exact, exact_items) == 0
+    int ok = t->store != NULL
+             && pyaudit_map_init(&t->exact, exact_items) == 0
              && pyaudit_map_init(&t->prefix, prefix_items) == 0;
     if (ok) {
         size_t entries = exact_items + prefix_items;
@@ -509,6 +585,327 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
     free(c.sources);
     if (!ok) {
         pyaudit_error_nomemory();       /* every failure here is one */
+        pyaudit_table_decref(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* ---- updating --------------------------------------------------------- */
+
+/* An update applies while the tables since the last full compile stay
+ * small: at most this many in a row, with garbage (lists replaced) no
+ * more than the lists in use, and keys no more than twice the items
+ * (keys whose last item went stay, with the list a full compile would
+ * give them).  So memory stays linear in the patterns, and a full
+ * compile comes at most once per that many updates. */
+#define UPDATE_MAX_DEPTH 256
+#define UPDATE_MAX_ITEMS 64
+#define UPDATE_MAX_PREFIXES 8
+
+static uint32_t
+item_hash(pyaudit_pattern *item)
+{
+    if (!item->hashed) {
+        /* Only the configuration lock's holder writes this. */
+        item->hash = pyaudit_hash(item->text, item->len);
+        item->hashed = 1;
+    }
+    return item->hash;
+}
+
+/* Whether an update can add or remove sub: a few exact and prefix items,
+ * none of them excluded ("*", "!*" and exclusions change lists a key
+ * at a time does not find). */
+static int
+updatable(const pyaudit_sub *sub)
+{
+    const pyaudit_patterns *p = &sub->patterns;
+    size_t prefixes = 0;
+    if (p->count == 0 || p->count > UPDATE_MAX_ITEMS) {
+        return 0;
+    }
+    for (size_t j = 0; j < p->count; j++) {
+        const pyaudit_pattern *item = &p->items[j];
+        if (item->kind == PYAUDIT_MATCH_ALL || item->excluded) {
+            return 0;
+        }
+        prefixes += item->kind == PYAUDIT_MATCH_PREFIX;
+    }
+    return prefixes <= UPDATE_MAX_PREFIXES;
+}
+
+/* The list old gives a name (len bytes) that is no key of its: that of
+ * its longest prefix key, or the default.  For a new exact key it is
+ * what merge() would make from the prefix keys it starts with and "*";
+ * for a new prefix key, likewise without its own entries. */
+static const pyaudit_targets *
+fallback_list(const pyaudit_table *old, const char *name, size_t len)
+{
+    const pyaudit_targets *best = old->default_targets;
+    if (old->prefix.used == 0) {
+        return best;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '.') {
+            const pyaudit_map_slot *slot = pyaudit_map_find(
+                &old->prefix, name, i + 1, pyaudit_hash(name, i + 1));
+            if (slot != NULL) {
+                best = slot->value;
+            }
+        }
+    }
+    return best;
+}
+
+/* What an exact key's target needs that a prefix list's lacks: the count
+ * cell of that name, the catalog roles. */
+static int
+fill_exact(pyaudit_target *target, const pyaudit_map_slot *key)
+{
+    pyaudit_sub *sub = target->sub;
+    if (sub->rules != NULL && !target->roles_known) {
+        target->roles = pyaudit_roles_find(key->key, key->len);
+        target->roles_known = 1;
+    }
+    if (sub->kind == PYAUDIT_KIND_COUNT && target->count_cell == NULL) {
+        target->count_cell = pyaudit_counts_cell(sub->counts, key->key,
+                                                 key->len, key->hash);
+        if (target->count_cell == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static size_t
+list_bytes(const pyaudit_targets *list)
+{
+    size_t bytes = offsetof(pyaudit_targets, targets)
+                   + list->count * sizeof(pyaudit_target);
+    return (bytes + 15) & ~(size_t)15;
+}
+
+/* Give key (a slot of t's maps) a new list with sub added (as the last of
+ * its kind: delivery order) or taken out; nothing if it already is or is
+ * not there.  fresh: the key is new, its list borrowed from the old
+ * table's fallback (not garbage when replaced).  *short_key is set when
+ * the key is in a block map. */
+static int
+revise(pyaudit_table *t, pyaudit_map_slot *key, pyaudit_sub *sub,
+       int adding, int exact, int fresh, int *short_key)
+{
+    const pyaudit_targets *from = key->value;
+    uint32_t n = from != NULL ? from->count : 0;
+    uint32_t at = n;
+    for (uint32_t i = 0; i < n; i++) {
+        if (from->targets[i].sub == sub) {
+            at = i;
+            break;
+        }
+    }
+    int present = at < n;
+    if (adding == present) {
+        return 0;
+    }
+    if (adding) {
+        at = 0;
+        while (at < n && from->targets[at].sub->kind <= sub->kind) {
+            at++;
+        }
+    }
+    size_t count = adding ? (size_t)n + 1 : (size_t)n - 1;
+    pyaudit_targets *list = NULL;
+    if (count > 0) {
+        list = table_alloc(t, offsetof(pyaudit_targets, targets)
+                              + count * sizeof(pyaudit_target));
+        if (list == NULL) {
+            return -1;
+        }
+        if (at > 0) {
+            memcpy(list->targets, from->targets, at * sizeof(pyaudit_target));
+        }
+        size_t rest = adding ? n - at : n - at - 1;
+        if (rest > 0) {
+            memcpy(&list->targets[adding ? at + 1 : at],
+                   &from->targets[adding ? at : at + 1],
+                   rest * sizeof(pyaudit_target));
+        }
+        if (adding) {
+            pyaudit_target *target = &list->targets[at];
+            target->sub = sub;
+            target->count_cell = NULL;
+            target->roles = NULL;
+            target->roles_known = 0;
+        }
+        list->count = (uint32_t)count;
+        if (exact) {
+            for (size_t i = 0; i < count; i++) {
+                if (fill_exact(&list->targets[i], key) < 0) {
+                    return -1;
+                }
+            }
+        }
+        set_flags(list, exact);
+        mark_filters(t, key->key, key->len, !exact);
+    }
+    if (from != NULL && !fresh) {
+        t->garbage += list_bytes(from);
+    }
+    key->value = list;
+    if (key->len <= 8) {
+        *short_key = 1;
+    }
+    return 0;
+}
+
+static int
+block_map_copy(pyaudit_block_map *out, const pyaudit_block_map *from)
+{
+    size_t bytes = ((size_t)from->mask + 1) * sizeof(pyaudit_block_slot);
+    out->slots = malloc(bytes);
+    if (out->slots == NULL) {
+        return -1;
+    }
+    memcpy(out->slots, from->slots, bytes);
+    out->mask = from->mask;
+    out->shift = from->shift;
+    return 0;
+}
+
+/* Revise every key sub's items name or start (see revise). */
+static int
+revise_all(pyaudit_table *t, pyaudit_sub *sub, int adding,
+           pyaudit_map_slot **fresh, size_t nfresh, int *short_key)
+{
+    const pyaudit_patterns *p = &sub->patterns;
+    for (size_t j = 0; j < p->count; j++) {
+        pyaudit_pattern *item = &p->items[j];
+        if (item->kind == PYAUDIT_MATCH_EXACT) {
+            const pyaudit_map_slot *found = pyaudit_map_find(
+                &t->exact, item->text, item->len, item_hash(item));
+            if (found == NULL) {
+                return -1;      /* not filed: compile afresh */
+            }
+            pyaudit_map_slot *key = &t->exact.slots[found - t->exact.slots];
+            int is_fresh = 0;
+            for (size_t f = 0; f < nfresh; f++) {
+                is_fresh |= fresh[f] == key;
+            }
+            if (revise(t, key, sub, adding, 1, is_fresh, short_key) < 0) {
+                return -1;
+            }
+            continue;
+        }
+        /* A prefix: every key that starts with it, itself included. */
+        for (int exact = 1; exact >= 0; exact--) {
+            pyaudit_map *map = exact ? &t->exact : &t->prefix;
+            for (uint32_t i = 0; i <= map->mask && map->used != 0; i++) {
+                pyaudit_map_slot *key = &map->slots[i];
+                if (key->key == NULL || key->len < item->len
+                    || key->key[0] != item->text[0]
+                    || memcmp(key->key, item->text, item->len) != 0) {
+                    continue;
+                }
+                int is_fresh = 0;
+                for (size_t f = 0; f < nfresh; f++) {
+                    is_fresh |= fresh[f] == key;
+                }
+                if (revise(t, key, sub, adding, exact, is_fresh,
+                           short_key) < 0) {
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+pyaudit_table *
+pyaudit_table_update(const pyaudit_table *old, pyaudit_sub *sub,
+                     int adding)
+{
+    const pyaudit_patterns *p = &sub->patterns;
+    /* A current table with retired subs failed to be replaced when they
+     * closed (core.c): it still lists them, and they go with it. */
+    if (old == &pyaudit_empty_table || old->store == NULL
+        || old->retired != NULL || !updatable(sub) || old->depth >= UPDATE_MAX_DEPTH
+        || old->garbage > old->stored - old->garbage + ARENA_BLOCK
+        || (!adding && old->items < p->count)) {
+        return NULL;
+    }
+    size_t items = adding ? old->items + p->count : old->items - p->count;
+    if ((size_t)old->exact.used + old->prefix.used
+        > 2 * items + UPDATE_MAX_ITEMS) {
+        return NULL;            /* too many keys without items */
+    }
+    pyaudit_table *t = malloc(sizeof(pyaudit_table));
+    if (t == NULL) {
+        pyaudit_error_nomemory();
+        return NULL;
+    }
+    /* The filters, the default and the flags as they were; what t owns
+     * is made below (each set first so that a failure can free t). */
+    memcpy(t, old, sizeof(pyaudit_table));
+    t->refcnt = 1;
+    t->successor = NULL;
+    t->retired = NULL;
+    t->short_exact.slots = NULL;
+    t->short_prefix.slots = NULL;
+    (void)pyaudit_map_init(&t->exact, 0);
+    (void)pyaudit_map_init(&t->prefix, 0);
+    t->items = items;
+    t->depth = old->depth + 1;
+    t->store = store_new(old->store, UPDATE_BLOCK);
+    pyaudit_map_slot *fresh[UPDATE_MAX_ITEMS];
+    size_t nfresh = 0;
+    int short_key = 0;
+    int ok = t->store != NULL
+             && pyaudit_map_copy(&t->exact, &old->exact,
+                                 adding ? p->count : 0) == 0
+             && pyaudit_map_copy(&t->prefix, &old->prefix,
+                                 adding ? p->count : 0) == 0;
+    /* Adding: file the keys that are new, with the list old gives them
+     * (borrowed until revised). */
+    for (size_t j = 0; ok && adding && j < p->count; j++) {
+        pyaudit_pattern *item = &p->items[j];
+        int exact = item->kind == PYAUDIT_MATCH_EXACT;
+        pyaudit_map *map = exact ? &t->exact : &t->prefix;
+        uint32_t hash = item_hash(item);
+        if (pyaudit_map_find(map, item->text, item->len, hash) != NULL) {
+            continue;
+        }
+        const char *text = store_key(t, item->text, item->len);
+        int added;
+        pyaudit_map_slot *key = text == NULL ? NULL : pyaudit_map_put(
+            map, text, item->len, hash, &added);
+        if (key == NULL) {
+            ok = 0;
+            break;
+        }
+        key->value = (void *)fallback_list(old, item->text, item->len);
+        fresh[nfresh++] = key;
+        if (!exact) {
+            if (item->len <= 64) {      /* the '.' is byte len - 1 */
+                size_t dot = item->len - 1;
+                t->prefix_dots[dot >> 3] |= (uint64_t)0x80 << (8 * (dot & 7));
+            }
+            else {
+                t->long_prefixes = 1;
+            }
+        }
+    }
+    ok = ok && revise_all(t, sub, adding, fresh, nfresh, &short_key) == 0;
+    if (ok && short_key) {
+        ok = make_block_map(&t->short_exact, &t->exact, 7) == 0
+             && make_block_map(&t->short_prefix, &t->prefix, 8) == 0;
+    }
+    else if (ok) {
+        ok = block_map_copy(&t->short_exact, &old->short_exact) == 0
+             && block_map_copy(&t->short_prefix, &old->short_prefix) == 0;
+    }
+    if (!ok) {
+        pyaudit_error_nomemory();
         pyaudit_table_decref(t);
         return NULL;
     }
@@ -572,7 +969,7 @@ table_free(pyaudit_table *t)
     pyaudit_map_free(&t->prefix);
     free(t->short_exact.slots);
     free(t->short_prefix.slots);
-    arena_free(t->arena);
+    store_decref(t->store);
     pyaudit_sub *sub = t->retired;
     while (sub != NULL) {
         pyaudit_sub *next = sub->retired_next;

@@ -21,6 +21,10 @@
  * moves to the retired list of the table it was last current in, and each
  * table holds a reference on the table that replaced it, so a table (and
  * every subscription and key it points at) outlives every older table.
+ * Target lists and keys' text live in the table's store, which a table
+ * updated from it shares (pyaudit_table_update; table.c): an updated table
+ * lists no closed subscription, since every list that held one is made
+ * anew without it.
  */
 #ifndef PYAUDIT_TABLE_H
 #define PYAUDIT_TABLE_H
@@ -61,7 +65,7 @@ typedef struct {
     pyaudit_target targets[1];  /* count of them, in delivery order */
 } pyaudit_targets;
 
-typedef struct pyaudit_arena pyaudit_arena;
+typedef struct pyaudit_store pyaudit_store;
 
 /* A name of at most 7 bytes is its first 8-byte block (the bytes after its
  * end zero): maps of such keys compare one word, with no hash to finish
@@ -103,7 +107,14 @@ typedef struct pyaudit_table {
                                            after this one, or NULL */
     pyaudit_sub *retired;       /* references: subs closed while this
                                    table was current */
-    pyaudit_arena *arena;       /* owned: the target lists */
+    pyaudit_store *store;       /* a reference: the target lists and the
+                                   keys' text, shared with the tables
+                                   updated from this one (table.c) */
+    /* For pyaudit_table_update: when to compile afresh instead. */
+    size_t items;               /* exact and prefix items of the subs */
+    size_t depth;               /* updates since the last full compile */
+    size_t stored;              /* bytes in the store and its parents */
+    size_t garbage;             /* of them, lists no longer used */
 } pyaudit_table;
 
 /* The shared empty table (static; never freed). */
@@ -119,6 +130,15 @@ pyaudit_table_incref(pyaudit_table *table)
 {
     PYAUDIT_ADD_RELAXED(table->refcnt, 1);
 }
+
+/* The table old with one subscription added (adding: sub is the newest
+ * of its kind, already live) or taken out (sub no longer live), made
+ * without compiling the others: old's maps are copied, only the target
+ * lists sub is in (or joins) are made again, and the rest are shared
+ * with old through its store.  old is not changed.  NULL (error set or
+ * not) when an update does not apply: the caller compiles afresh. */
+pyaudit_table *pyaudit_table_update(const pyaudit_table *old,
+                                    pyaudit_sub *sub, int adding);
 
 /* Drop a reference; the last one frees the table, the subs it retired and
  * its reference on its successor (any thread). */
