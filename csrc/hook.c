@@ -578,6 +578,46 @@ deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
     return deliver_hit(table, targets, event, args, block, len | SHORT_NAME);
 }
 
+/* A name this thread looked up in this table before (table.h). */
+static inline int
+deliver_recalled(pyaudit_table *table, const pyaudit_name_memo *memo,
+                 const char *event, PyObject *args)
+{
+    const pyaudit_targets *targets = memo->targets;
+    if (PYAUDIT_LIKELY(targets == NULL)) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return memo->len < 8
+        ? deliver_hit(table, targets, event, args, memo->block0,
+                      memo->len | SHORT_NAME)
+        : deliver_hit(table, targets, event, args, memo->hash, memo->len);
+}
+
+/* A name of up to PYAUDIT_MEMO_MAX_LEN bytes without a memo: look it up
+ * in full, and remember the answer on this thread. */
+static PYAUDIT_NOINLINE int
+lookup_and_remember(pyaudit_table *table, const char *event,
+                    PyObject *args)
+{
+    uint32_t hash;
+    size_t len;
+    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
+                                                          &hash, &len);
+    pyaudit_table_remember(table, event, len, hash, targets);
+    if (targets == NULL) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return deliver_hit(table, targets, event, args, hash, len);
+}
+
 /* A name of at most 7 bytes with a '.' where a prefix key ends: its
  * longest prefix key, unless it is an exact key. */
 static PYAUDIT_NOINLINE int
@@ -606,30 +646,15 @@ long_name_with_prefixes(pyaudit_table *table, const char *event,
     return lookup_long_and_deliver(table, event, args);
 }
 
-/* Every call below is a tail call, so that no path needs a stack frame
- * until it has found a hit. */
-int
-pyaudit_hook(const char *event, PyObject *args, void *userdata)
+/* A name whose first two bytes some key shares, without a memo: the
+ * filters of its first block, then the lookup.  Out of line, so that the
+ * hook's paths to a memo need no stack frame. */
+static PYAUDIT_NOINLINE int
+lookup_filtered(pyaudit_table *table, const char *event, PyObject *args,
+                uint64_t block)
 {
-    (void)userdata;
-    /* Where hook calls may overlap, mark this thread as reading (sync.h);
-     * elsewhere every hook call and every writer hold the one GIL, and the
-     * table cannot go while this call runs no Python code. */
-    if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_begin();
-    }
-    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
-    if (!PYAUDIT_LITTLE_ENDIAN) {
-        if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
-            goto miss;
-        }
-        return lookup_long_and_deliver(table, event, args);
-    }
-    /* The name's first 8 bytes: two of them reject most misses; they
-     * decide a name of up to 7 bytes, and filter the others. */
-    uint64_t block = pyaudit_load_block(event);
-    if (PYAUDIT_LIKELY(pyaudit_table_rejects_block(table, block))) {
-        goto miss;
+    if (pyaudit_name_memorable(event, block)) {
+        return lookup_and_remember(table, event, args);
     }
     uint64_t zeros = pyaudit_zero_bytes(block);
     uint64_t dots = table->prefix_dots[0];
@@ -671,6 +696,44 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
         }
     }
     return lookup_long_and_deliver(table, event, args);
+
+miss:
+    leave_reader_section();
+    return 0;
+}
+
+/* Every call below is a tail call, so that no path needs a stack frame
+ * until it has found a hit. */
+int
+pyaudit_hook(const char *event, PyObject *args, void *userdata)
+{
+    (void)userdata;
+    /* Where hook calls may overlap, mark this thread as reading (sync.h);
+     * elsewhere every hook call and every writer hold the one GIL, and the
+     * table cannot go while this call runs no Python code. */
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_begin();
+    }
+    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
+    if (!PYAUDIT_LITTLE_ENDIAN) {
+        if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
+            goto miss;
+        }
+        return lookup_long_and_deliver(table, event, args);
+    }
+    /* The name's first 8 bytes: two of them reject most misses; the rest
+     * is decided by this thread's memo of the name (table.h), or by the
+     * filters of the first block and the lookup. */
+    uint64_t block = pyaudit_load_block(event);
+    if (PYAUDIT_LIKELY(pyaudit_table_rejects_block(table, block))) {
+        goto miss;
+    }
+    const pyaudit_name_memo *memo = pyaudit_table_recall(table, event,
+                                                         block);
+    if (PYAUDIT_LIKELY(memo != NULL)) {
+        return deliver_recalled(table, memo, event, args);
+    }
+    return lookup_filtered(table, event, args, block);
 
 miss:
     leave_reader_section();

@@ -19,6 +19,13 @@
 static pyaudit_map_slot empty_slot;     /* key NULL: every probe misses */
 static pyaudit_block_slot empty_block_slot;     /* block 0: likewise */
 
+PYAUDIT_FAST_THREAD_LOCAL pyaudit_name_memo pyaudit_memos[PYAUDIT_MEMOS];
+
+/* The last generation given to a compiled table (atomic: tables of
+ * pyaudit.Filter objects are compiled under their own interpreter's GIL
+ * only). */
+static uint64_t last_generation;
+
 pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
     .exact = {&empty_slot, 0, 0},
@@ -471,6 +478,7 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
         return NULL;
     }
     t->refcnt = 1;
+    t->generation = PYAUDIT_ADD_RELAXED(last_generation, 1) + 1;
     compiler c = {.table = t, .subs = subs, .n = n};
     int ok = pyaudit_map_init(&t->exact, exact_items) == 0
              && pyaudit_map_init(&t->prefix, prefix_items) == 0;
@@ -513,6 +521,28 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
         return NULL;
     }
     return t;
+}
+
+void
+pyaudit_table_remember(const pyaudit_table *t, const char *name,
+                       size_t len, uint32_t hash,
+                       const pyaudit_targets *targets)
+{
+    if (len > PYAUDIT_MEMO_MAX_LEN || t->generation == 0) {
+        return;
+    }
+    /* This thread's own memo: no other thread reads or writes it, and no
+     * hook call of this thread runs while it is written. */
+    pyaudit_name_memo *memo = pyaudit_memo_slot(name);
+    memo->block0 = pyaudit_load_partial(name, len < 8 ? len : 8);
+    memo->block1 = len > 8 ? pyaudit_load_partial(name + 8, len - 8) : 0;
+    /* The name's bytes of its last block and the NUL after them. */
+    size_t last = len & 7;
+    memo->mask = last == 7 ? ~0ull : ((uint64_t)1 << (8 * (last + 1))) - 1;
+    memo->len = (uint32_t)len;
+    memo->hash = hash;
+    memo->targets = targets;
+    memo->generation = t->generation;
 }
 
 const pyaudit_targets *

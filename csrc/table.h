@@ -104,6 +104,9 @@ typedef struct pyaudit_table {
     pyaudit_sub *retired;       /* references: subs closed while this
                                    table was current */
     pyaudit_arena *arena;       /* owned: the target lists */
+    uint64_t generation;        /* unique to this table among every table
+                                   compiled in the process (0: the empty
+                                   one); keys the memos below */
 } pyaudit_table;
 
 /* The shared empty table (static; never freed). */
@@ -331,6 +334,91 @@ pyaudit_table_lookup(const pyaudit_table *t, const char *name,
     }
     return pyaudit_table_lookup_long(t, name, hash_out, len_out);
 }
+
+/* ---- this thread's memos of recent answers ------------------------------- */
+
+/* Each thread remembers the answers of its last few lookups of names of
+ * up to 15 bytes, so that a name raised again (most names are string
+ * literals at a stable address) is decided by comparing its bytes with a
+ * memo rather than hashing it and probing the maps.  A memo is found by
+ * the name's address but trusted only for the same bytes and the same
+ * table: the address is a hint (a buffer reused for another name fails
+ * the comparison), and a memo of an older table is ignored.  Thread-local
+ * (written only by its own thread's hook calls), so the miss path still
+ * writes no shared memory; the targets it holds belong to the table of
+ * its generation, which the hook holds while it reads them. */
+#define PYAUDIT_MEMO_BITS 3
+#define PYAUDIT_MEMOS (1 << PYAUDIT_MEMO_BITS)
+#define PYAUDIT_MEMO_MAX_LEN 15
+
+typedef struct {
+    uint64_t block0;            /* the name's bytes 0-7, zero after its end */
+    uint64_t block1;            /* bytes 8-15 likewise (0: len < 8) */
+    uint64_t mask;              /* the bytes of the name's last block to
+                                   compare: the name's, then its NUL (the
+                                   other block has no NUL: all compared) */
+    uint64_t generation;        /* of the table that answered; 0: none */
+    const pyaudit_targets *targets;     /* borrowed from that table; NULL:
+                                           a miss */
+    uint32_t hash;              /* the name's pyaudit_hash */
+    uint32_t len;
+} pyaudit_name_memo;
+
+extern PYAUDIT_FAST_THREAD_LOCAL pyaudit_name_memo
+    pyaudit_memos[PYAUDIT_MEMOS];
+
+static inline pyaudit_name_memo *
+pyaudit_memo_slot(const char *name)
+{
+    return &pyaudit_memos[((uintptr_t)name * PYAUDIT_BLOCK_MULTIPLIER)
+                          >> (64 - PYAUDIT_MEMO_BITS)];
+}
+
+/* This thread's memo of name in table t, given the name's first block as
+ * pyaudit_load_block reads it, or NULL (also, rarely, for a name whose
+ * second block would cross a page: the lookup then decides it). */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS const pyaudit_name_memo *
+pyaudit_table_recall(const pyaudit_table *t, const char *name,
+                     uint64_t block)
+{
+    const pyaudit_name_memo *memo = pyaudit_memo_slot(name);
+    if (memo->generation != t->generation) {
+        return NULL;
+    }
+    if (memo->len < 8) {
+        return (block & memo->mask) == memo->block0 ? memo : NULL;
+    }
+    /* A memo of 8 to 15 bytes whose first 8 the name has (none of them
+     * NUL): its next block may be read, up to the page's end. */
+    if (block != memo->block0) {
+        return NULL;
+    }
+#ifndef PYAUDIT_BYTEWISE_LOADS
+    if (PYAUDIT_UNLIKELY(((uintptr_t)name & 4095) > 4096 - 16)) {
+        return NULL;
+    }
+    uint64_t next;
+    memcpy(&next, name + 8, 8);     /* here: not sanitized (see above) */
+#else
+    uint64_t next = pyaudit_load_block(name + 8);
+#endif
+    return (next & memo->mask) == memo->block1 ? memo : NULL;
+}
+
+/* Whether a name (block: its first 8 bytes as read) can have a memo: it
+ * is at most PYAUDIT_MEMO_MAX_LEN bytes long. */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS int
+pyaudit_name_memorable(const char *name, uint64_t block)
+{
+    return pyaudit_zero_bytes(block) != 0
+           || pyaudit_zero_bytes(pyaudit_load_block(name + 8)) != 0;
+}
+
+/* Remember table t's answer for name (len bytes, hash) on this thread;
+ * nothing for a longer name or the empty table. */
+void pyaudit_table_remember(const pyaudit_table *t, const char *name,
+                            size_t len, uint32_t hash,
+                            const pyaudit_targets *targets);
 
 /* The first step of the hot path: whether name is a miss that its first
  * two bytes prove (only when the table has no default targets). */
