@@ -552,6 +552,12 @@ lookup_long_and_deliver(pyaudit_table *table, const char *event,
     size_t len;
     const pyaudit_targets *targets = pyaudit_table_lookup_long(
         table, event, &hash, &len);
+    if (PYAUDIT_LITTLE_ENDIAN && len <= PYAUDIT_MEMO_MAX_LEN) {
+        uint64_t block1 = 0;
+        (void)pyaudit_memo_len(event, &block1);
+        pyaudit_table_remember(table, event, pyaudit_load8(event), block1,
+                               len, hash, targets);
+    }
     if (PYAUDIT_LIKELY(targets == NULL)) {
         leave_reader_section();
         return 0;
@@ -562,12 +568,14 @@ lookup_long_and_deliver(pyaudit_table *table, const char *event,
     return deliver_hit(table, targets, event, args, hash, len);
 }
 
-/* The targets found for a name of at most 7 bytes: deliver them. */
+/* The targets found for a name of at most 7 bytes: remember and deliver
+ * them. */
 static inline int
 deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
               const char *event, PyObject *args, uint64_t block,
               size_t len)
 {
+    pyaudit_table_remember(table, event, block, 0, len, 0, targets);
     if (targets == NULL) {
         leave_reader_section();
         return 0;
@@ -576,6 +584,20 @@ deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
         return count_hit(targets);
     }
     return deliver_hit(table, targets, event, args, block, len | SHORT_NAME);
+}
+
+/* A miss of 8 bytes or more that the filters of its first block (no NUL
+ * in it) decided: remember it if it is short enough. */
+static inline int
+long_miss(pyaudit_table *table, const char *event, uint64_t block)
+{
+    uint64_t block1;
+    size_t len = pyaudit_memo_len(event, &block1);
+    if (len != 0) {
+        pyaudit_table_remember(table, event, block, block1, len, 0, NULL);
+    }
+    leave_reader_section();
+    return 0;
 }
 
 /* A name this thread looked up in this table before (table.h). */
@@ -595,27 +617,6 @@ deliver_recalled(pyaudit_table *table, const pyaudit_name_memo *memo,
         ? deliver_hit(table, targets, event, args, memo->block0,
                       memo->len | SHORT_NAME)
         : deliver_hit(table, targets, event, args, memo->hash, memo->len);
-}
-
-/* A name of up to PYAUDIT_MEMO_MAX_LEN bytes without a memo: look it up
- * in full, and remember the answer on this thread. */
-static PYAUDIT_NOINLINE int
-lookup_and_remember(pyaudit_table *table, const char *event,
-                    PyObject *args)
-{
-    uint32_t hash;
-    size_t len;
-    const pyaudit_targets *targets = pyaudit_table_lookup(table, event,
-                                                          &hash, &len);
-    pyaudit_table_remember(table, event, len, hash, targets);
-    if (targets == NULL) {
-        leave_reader_section();
-        return 0;
-    }
-    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
-        return count_hit(targets);
-    }
-    return deliver_hit(table, targets, event, args, hash, len);
 }
 
 /* A name of at most 7 bytes with a '.' where a prefix key ends: its
@@ -640,22 +641,19 @@ long_name_with_prefixes(pyaudit_table *table, const char *event,
                         PyObject *args, uint64_t block, uint64_t dots)
 {
     if (pyaudit_table_short_prefix(table, block, dots, NULL) == NULL) {
-        leave_reader_section();
-        return 0;
+        return long_miss(table, event, block);
     }
     return lookup_long_and_deliver(table, event, args);
 }
 
 /* A name whose first two bytes some key shares, without a memo: the
- * filters of its first block, then the lookup.  Out of line, so that the
- * hook's paths to a memo need no stack frame. */
+ * filters of its first block, then the lookup; a name of up to
+ * PYAUDIT_MEMO_MAX_LEN bytes is remembered whatever decides it.  Out of
+ * line, so that the hook's paths to a memo need no stack frame. */
 static PYAUDIT_NOINLINE int
 lookup_filtered(pyaudit_table *table, const char *event, PyObject *args,
                 uint64_t block)
 {
-    if (pyaudit_name_memorable(event, block)) {
-        return lookup_and_remember(table, event, args);
-    }
     uint64_t zeros = pyaudit_zero_bytes(block);
     uint64_t dots = table->prefix_dots[0];
     if (zeros != 0) {
@@ -673,7 +671,7 @@ lookup_filtered(pyaudit_table *table, const char *event, PyObject *args,
              * filter (cheaper than the map) may know. */
             unsigned bit = pyaudit_bloom_bit(block);
             if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
-                goto miss;
+                return deliver_short(table, NULL, event, args, block, len);
             }
         }
         const pyaudit_block_slot *slot = block == 0 ? NULL
@@ -692,14 +690,10 @@ lookup_filtered(pyaudit_table *table, const char *event, PyObject *args,
                                                    block, dots);
                 }
             }
-            goto miss;
+            return long_miss(table, event, block);
         }
     }
     return lookup_long_and_deliver(table, event, args);
-
-miss:
-    leave_reader_section();
-    return 0;
 }
 
 /* Every call below is a tail call, so that no path needs a stack frame

@@ -523,28 +523,6 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
     return t;
 }
 
-void
-pyaudit_table_remember(const pyaudit_table *t, const char *name,
-                       size_t len, uint32_t hash,
-                       const pyaudit_targets *targets)
-{
-    if (len > PYAUDIT_MEMO_MAX_LEN || t->generation == 0) {
-        return;
-    }
-    /* This thread's own memo: no other thread reads or writes it, and no
-     * hook call of this thread runs while it is written. */
-    pyaudit_name_memo *memo = pyaudit_memo_slot(name);
-    memo->block0 = pyaudit_load_partial(name, len < 8 ? len : 8);
-    memo->block1 = len > 8 ? pyaudit_load_partial(name + 8, len - 8) : 0;
-    /* The name's bytes of its last block and the NUL after them. */
-    size_t last = len & 7;
-    memo->mask = last == 7 ? ~0ull : ((uint64_t)1 << (8 * (last + 1))) - 1;
-    memo->len = (uint32_t)len;
-    memo->hash = hash;
-    memo->targets = targets;
-    memo->generation = t->generation;
-}
-
 const pyaudit_targets *
 pyaudit_table_prefix_at(const pyaudit_table *t, const char *name,
                         size_t plen, uint64_t state, uint64_t block,

@@ -405,20 +405,41 @@ pyaudit_table_recall(const pyaudit_table *t, const char *name,
     return (next & memo->mask) == memo->block1 ? memo : NULL;
 }
 
-/* Whether a name (block: its first 8 bytes as read) can have a memo: it
- * is at most PYAUDIT_MEMO_MAX_LEN bytes long. */
-static inline PYAUDIT_NO_SANITIZE_ADDRESS int
-pyaudit_name_memorable(const char *name, uint64_t block)
+/* Remember table t's answer for a name of at most PYAUDIT_MEMO_MAX_LEN
+ * bytes on this thread: block0 and block1 are its bytes 0-7 and 8-15,
+ * zero after its end (block1 0 when len < 8); hash is used for names of
+ * 8 bytes or more that are hits.  This thread's own memo: no other thread
+ * reads or writes it, and no hook call of this thread runs meanwhile. */
+static inline void
+pyaudit_table_remember(const pyaudit_table *t, const char *name,
+                       uint64_t block0, uint64_t block1, size_t len,
+                       uint32_t hash, const pyaudit_targets *targets)
 {
-    return pyaudit_zero_bytes(block) != 0
-           || pyaudit_zero_bytes(pyaudit_load_block(name + 8)) != 0;
+    pyaudit_name_memo *memo = pyaudit_memo_slot(name);
+    size_t last = len & 7;      /* the bytes of its last block */
+    memo->block0 = block0;
+    memo->block1 = block1;
+    memo->mask = last == 7 ? ~0ull : ((uint64_t)1 << (8 * (last + 1))) - 1;
+    memo->len = (uint32_t)len;
+    memo->hash = hash;
+    memo->targets = targets;
+    memo->generation = t->generation;
 }
 
-/* Remember table t's answer for name (len bytes, hash) on this thread;
- * nothing for a longer name or the empty table. */
-void pyaudit_table_remember(const pyaudit_table *t, const char *name,
-                            size_t len, uint32_t hash,
-                            const pyaudit_targets *targets);
+/* For a name of 8 bytes or more: its length if at most
+ * PYAUDIT_MEMO_MAX_LEN, with its bytes 8-15 (zero after its end) in
+ * *block1; otherwise 0. */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS size_t
+pyaudit_memo_len(const char *name, uint64_t *block1)
+{
+    uint64_t next = pyaudit_load_block(name + 8);
+    uint64_t zeros = pyaudit_zero_bytes(next);
+    if (zeros == 0) {
+        return 0;
+    }
+    *block1 = pyaudit_before_end(next, zeros);
+    return 8 + (PYAUDIT_CTZ64(zeros) >> 3);
+}
 
 /* The first step of the hot path: whether name is a miss that its first
  * two bytes prove (only when the table has no default targets). */
