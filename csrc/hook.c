@@ -552,6 +552,12 @@ lookup_long_and_deliver(pyaudit_table *table, const char *event,
     size_t len;
     const pyaudit_targets *targets = pyaudit_table_lookup_long(
         table, event, &hash, &len);
+    if (PYAUDIT_LITTLE_ENDIAN && len <= PYAUDIT_MEMO_MAX_LEN) {
+        uint64_t block1 = 0;
+        (void)pyaudit_memo_len(event, &block1);
+        pyaudit_table_remember(table, event, pyaudit_load8(event), block1,
+                               len, hash, targets);
+    }
     if (PYAUDIT_LIKELY(targets == NULL)) {
         leave_reader_section();
         return 0;
@@ -562,12 +568,14 @@ lookup_long_and_deliver(pyaudit_table *table, const char *event,
     return deliver_hit(table, targets, event, args, hash, len);
 }
 
-/* The targets found for a name of at most 7 bytes: deliver them. */
+/* The targets found for a name of at most 7 bytes: remember and deliver
+ * them. */
 static inline int
 deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
               const char *event, PyObject *args, uint64_t block,
               size_t len)
 {
+    pyaudit_table_remember(table, event, block, 0, len, 0, targets);
     if (targets == NULL) {
         leave_reader_section();
         return 0;
@@ -576,6 +584,39 @@ deliver_short(pyaudit_table *table, const pyaudit_targets *targets,
         return count_hit(targets);
     }
     return deliver_hit(table, targets, event, args, block, len | SHORT_NAME);
+}
+
+/* A miss of 8 bytes or more that the filters of its first block (no NUL
+ * in it) decided: remember it if it is short enough. */
+static inline int
+long_miss(pyaudit_table *table, const char *event, uint64_t block)
+{
+    uint64_t block1;
+    size_t len = pyaudit_memo_len(event, &block1);
+    if (len != 0) {
+        pyaudit_table_remember(table, event, block, block1, len, 0, NULL);
+    }
+    leave_reader_section();
+    return 0;
+}
+
+/* A name this thread looked up in this table before (table.h). */
+static inline int
+deliver_recalled(pyaudit_table *table, const pyaudit_name_memo *memo,
+                 const char *event, PyObject *args)
+{
+    const pyaudit_targets *targets = memo->targets;
+    if (PYAUDIT_LIKELY(targets == NULL)) {
+        leave_reader_section();
+        return 0;
+    }
+    if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
+        return count_hit(targets);
+    }
+    return memo->len < 8
+        ? deliver_hit(table, targets, event, args, memo->block0,
+                      memo->len | SHORT_NAME)
+        : deliver_hit(table, targets, event, args, memo->hash, memo->len);
 }
 
 /* A name of at most 7 bytes with a '.' where a prefix key ends: its
@@ -600,8 +641,57 @@ long_name_with_prefixes(pyaudit_table *table, const char *event,
                         PyObject *args, uint64_t block, uint64_t dots)
 {
     if (pyaudit_table_short_prefix(table, block, dots, NULL) == NULL) {
-        leave_reader_section();
-        return 0;
+        return long_miss(table, event, block);
+    }
+    return lookup_long_and_deliver(table, event, args);
+}
+
+/* A name whose first two bytes some key shares, without a memo: the
+ * filters of its first block, then the lookup; a name of up to
+ * PYAUDIT_MEMO_MAX_LEN bytes is remembered whatever decides it.  Out of
+ * line, so that the hook's paths to a memo need no stack frame. */
+static PYAUDIT_NOINLINE int
+lookup_filtered(pyaudit_table *table, const char *event, PyObject *args,
+                uint64_t block)
+{
+    uint64_t zeros = pyaudit_zero_bytes(block);
+    uint64_t dots = table->prefix_dots[0];
+    if (zeros != 0) {
+        block = pyaudit_before_end(block, zeros);
+        size_t len = PYAUDIT_CTZ64(zeros) >> 3;
+        if (dots != 0) {
+            dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+            if (PYAUDIT_UNLIKELY(dots != 0)) {
+                return short_name_with_prefixes(table, event, args, block,
+                                                dots, len);
+            }
+        }
+        if (table->fast_reject) {
+            /* No default: a miss unless an exact key, which the Bloom
+             * filter (cheaper than the map) may know. */
+            unsigned bit = pyaudit_bloom_bit(block);
+            if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
+                return deliver_short(table, NULL, event, args, block, len);
+            }
+        }
+        const pyaudit_block_slot *slot = block == 0 ? NULL
+            : pyaudit_block_find(&table->short_exact, block);
+        return deliver_short(table, slot != NULL ? slot->targets
+                                                 : table->default_targets,
+                             event, args, block, len);
+    }
+    if (table->fast_reject) {
+        unsigned bit = pyaudit_bloom_bit(block);
+        if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
+            if (dots != 0) {
+                dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
+                if (dots != 0) {
+                    return long_name_with_prefixes(table, event, args,
+                                                   block, dots);
+                }
+            }
+            return long_miss(table, event, block);
+        }
     }
     return lookup_long_and_deliver(table, event, args);
 }
@@ -625,52 +715,19 @@ pyaudit_hook(const char *event, PyObject *args, void *userdata)
         }
         return lookup_long_and_deliver(table, event, args);
     }
-    /* The name's first 8 bytes: two of them reject most misses; they
-     * decide a name of up to 7 bytes, and filter the others. */
+    /* The name's first 8 bytes: two of them reject most misses; the rest
+     * is decided by this thread's memo of the name (table.h), or by the
+     * filters of the first block and the lookup. */
     uint64_t block = pyaudit_load_block(event);
     if (PYAUDIT_LIKELY(pyaudit_table_rejects_block(table, block))) {
         goto miss;
     }
-    uint64_t zeros = pyaudit_zero_bytes(block);
-    uint64_t dots = table->prefix_dots[0];
-    if (zeros != 0) {
-        block = pyaudit_before_end(block, zeros);
-        size_t len = PYAUDIT_CTZ64(zeros) >> 3;
-        if (dots != 0) {
-            dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
-            if (PYAUDIT_UNLIKELY(dots != 0)) {
-                return short_name_with_prefixes(table, event, args, block,
-                                                dots, len);
-            }
-        }
-        if (table->fast_reject) {
-            /* No default: a miss unless an exact key, which the Bloom
-             * filter (cheaper than the map) may know. */
-            unsigned bit = pyaudit_bloom_bit(block);
-            if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
-                goto miss;
-            }
-        }
-        const pyaudit_block_slot *slot = block == 0 ? NULL
-            : pyaudit_block_find(&table->short_exact, block);
-        return deliver_short(table, slot != NULL ? slot->targets
-                                                 : table->default_targets,
-                             event, args, block, len);
+    const pyaudit_name_memo *memo = pyaudit_table_recall(table, event,
+                                                         block);
+    if (PYAUDIT_LIKELY(memo != NULL)) {
+        return deliver_recalled(table, memo, event, args);
     }
-    if (table->fast_reject) {
-        unsigned bit = pyaudit_bloom_bit(block);
-        if (!((table->bloom[bit >> 6] >> (bit & 63)) & 1)) {
-            if (dots != 0) {
-                dots &= pyaudit_zero_bytes(block ^ PYAUDIT_DOTS);
-                if (dots != 0) {
-                    return long_name_with_prefixes(table, event, args,
-                                                   block, dots);
-                }
-            }
-            goto miss;
-        }
-    }
-    return lookup_long_and_deliver(table, event, args);
+    return lookup_filtered(table, event, args, block);
 
 miss:
     leave_reader_section();

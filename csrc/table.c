@@ -25,6 +25,13 @@
 static pyaudit_map_slot empty_slot;     /* key NULL: every probe misses */
 static pyaudit_block_slot empty_block_slot;     /* block 0: likewise */
 
+PYAUDIT_FAST_THREAD_LOCAL pyaudit_name_memo pyaudit_memos[PYAUDIT_MEMOS];
+
+/* The last generation given to a compiled or updated table (atomic:
+ * tables of pyaudit.Filter objects are compiled under their own
+ * interpreter's GIL only). */
+static uint64_t last_generation;
+
 pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
     .exact = {&empty_slot, 0, 0},
@@ -546,6 +553,7 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
     }
     t->refcnt = 1;
     t->store = store_new(NULL, ARENA_BLOCK);
+    t->generation = PYAUDIT_ADD_RELAXED(last_generation, 1) + 1;
     compiler c = {.table = t, .subs = subs, .n = n};
     int ok = t->store != NULL
              && pyaudit_map_init(&t->exact, exact_items) == 0
@@ -848,6 +856,9 @@ pyaudit_table_update(const pyaudit_table *old, pyaudit_sub *sub,
      * is made below (each set first so that a failure can free t). */
     memcpy(t, old, sizeof(pyaudit_table));
     t->refcnt = 1;
+    /* A table of its own to the memos (table.h): those of old name its
+     * answers, not these. */
+    t->generation = PYAUDIT_ADD_RELAXED(last_generation, 1) + 1;
     t->successor = NULL;
     t->retired = NULL;
     t->short_exact.slots = NULL;

@@ -115,6 +115,9 @@ typedef struct pyaudit_table {
     size_t depth;               /* updates since the last full compile */
     size_t stored;              /* bytes in the store and its parents */
     size_t garbage;             /* of them, lists no longer used */
+    uint64_t generation;        /* unique to this table among every table
+                                   compiled or updated in the process (0:
+                                   the empty one); keys the memos below */
 } pyaudit_table;
 
 /* The shared empty table (static; never freed). */
@@ -350,6 +353,112 @@ pyaudit_table_lookup(const pyaudit_table *t, const char *name,
         return pyaudit_table_lookup_short(t, first);
     }
     return pyaudit_table_lookup_long(t, name, hash_out, len_out);
+}
+
+/* ---- this thread's memos of recent answers ------------------------------- */
+
+/* Each thread remembers the answers of its last few lookups of names of
+ * up to 15 bytes, so that a name raised again (most names are string
+ * literals at a stable address) is decided by comparing its bytes with a
+ * memo rather than hashing it and probing the maps.  A memo is found by
+ * the name's address but trusted only for the same bytes and the same
+ * table: the address is a hint (a buffer reused for another name fails
+ * the comparison), and a memo of an older table is ignored.  Thread-local
+ * (written only by its own thread's hook calls), so the miss path still
+ * writes no shared memory; the targets it holds belong to the table of
+ * its generation, which the hook holds while it reads them. */
+#define PYAUDIT_MEMO_BITS 3
+#define PYAUDIT_MEMOS (1 << PYAUDIT_MEMO_BITS)
+#define PYAUDIT_MEMO_MAX_LEN 15
+
+typedef struct {
+    uint64_t block0;            /* the name's bytes 0-7, zero after its end */
+    uint64_t block1;            /* bytes 8-15 likewise (0: len < 8) */
+    uint64_t mask;              /* the bytes of the name's last block to
+                                   compare: the name's, then its NUL (the
+                                   other block has no NUL: all compared) */
+    uint64_t generation;        /* of the table that answered; 0: none */
+    const pyaudit_targets *targets;     /* borrowed from that table; NULL:
+                                           a miss */
+    uint32_t hash;              /* the name's pyaudit_hash */
+    uint32_t len;
+} pyaudit_name_memo;
+
+extern PYAUDIT_FAST_THREAD_LOCAL pyaudit_name_memo
+    pyaudit_memos[PYAUDIT_MEMOS];
+
+static inline pyaudit_name_memo *
+pyaudit_memo_slot(const char *name)
+{
+    return &pyaudit_memos[((uintptr_t)name * PYAUDIT_BLOCK_MULTIPLIER)
+                          >> (64 - PYAUDIT_MEMO_BITS)];
+}
+
+/* This thread's memo of name in table t, given the name's first block as
+ * pyaudit_load_block reads it, or NULL (also, rarely, for a name whose
+ * second block would cross a page: the lookup then decides it). */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS const pyaudit_name_memo *
+pyaudit_table_recall(const pyaudit_table *t, const char *name,
+                     uint64_t block)
+{
+    const pyaudit_name_memo *memo = pyaudit_memo_slot(name);
+    if (memo->generation != t->generation) {
+        return NULL;
+    }
+    if (memo->len < 8) {
+        return (block & memo->mask) == memo->block0 ? memo : NULL;
+    }
+    /* A memo of 8 to 15 bytes whose first 8 the name has (none of them
+     * NUL): its next block may be read, up to the page's end. */
+    if (block != memo->block0) {
+        return NULL;
+    }
+#ifndef PYAUDIT_BYTEWISE_LOADS
+    if (PYAUDIT_UNLIKELY(((uintptr_t)name & 4095) > 4096 - 16)) {
+        return NULL;
+    }
+    uint64_t next;
+    memcpy(&next, name + 8, 8);     /* here: not sanitized (see above) */
+#else
+    uint64_t next = pyaudit_load_block(name + 8);
+#endif
+    return (next & memo->mask) == memo->block1 ? memo : NULL;
+}
+
+/* Remember table t's answer for a name of at most PYAUDIT_MEMO_MAX_LEN
+ * bytes on this thread: block0 and block1 are its bytes 0-7 and 8-15,
+ * zero after its end (block1 0 when len < 8); hash is used for names of
+ * 8 bytes or more that are hits.  This thread's own memo: no other thread
+ * reads or writes it, and no hook call of this thread runs meanwhile. */
+static inline void
+pyaudit_table_remember(const pyaudit_table *t, const char *name,
+                       uint64_t block0, uint64_t block1, size_t len,
+                       uint32_t hash, const pyaudit_targets *targets)
+{
+    pyaudit_name_memo *memo = pyaudit_memo_slot(name);
+    size_t last = len & 7;      /* the bytes of its last block */
+    memo->block0 = block0;
+    memo->block1 = block1;
+    memo->mask = last == 7 ? ~0ull : ((uint64_t)1 << (8 * (last + 1))) - 1;
+    memo->len = (uint32_t)len;
+    memo->hash = hash;
+    memo->targets = targets;
+    memo->generation = t->generation;
+}
+
+/* For a name of 8 bytes or more: its length if at most
+ * PYAUDIT_MEMO_MAX_LEN, with its bytes 8-15 (zero after its end) in
+ * *block1; otherwise 0. */
+static inline PYAUDIT_NO_SANITIZE_ADDRESS size_t
+pyaudit_memo_len(const char *name, uint64_t *block1)
+{
+    uint64_t next = pyaudit_load_block(name + 8);
+    uint64_t zeros = pyaudit_zero_bytes(next);
+    if (zeros == 0) {
+        return 0;
+    }
+    *block1 = pyaudit_before_end(next, zeros);
+    return 8 + (PYAUDIT_CTZ64(zeros) >> 3);
 }
 
 /* The first step of the hot path: whether name is a miss that its first
