@@ -494,22 +494,13 @@ count_hit(const pyaudit_targets *targets)
  * needs it. */
 #define SHORT_NAME ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
-/* Any other hit: deliver to targets.  Out of line, so that the lookups
- * before it need few registers.  len is the name's length, with
- * SHORT_NAME set when hash_or_block is its first block rather than its
- * hash. */
+/* deliver_hit past the guards' early exit: out of line, so that the exit
+ * needs no stack frame for the delivery. */
 static PYAUDIT_NOINLINE int
-deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
-            const char *event, PyObject *args, uint64_t hash_or_block,
-            size_t len)
+deliver_hit_to(pyaudit_table *table, const pyaudit_targets *targets,
+               const char *event, PyObject *args, uint64_t hash_or_block,
+               size_t len)
 {
-    if ((targets->flags & PYAUDIT_TARGETS_ALL_RULES)
-        && some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
-        /* A guard's common case: its rules hold for none (an open for
-         * reading, a connection to an allowed host). */
-        leave_reader_section();
-        return 0;
-    }
     delivery d;
     d.event = event;
     d.len = len & ~SHORT_NAME;
@@ -541,6 +532,25 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
     }
     pyaudit_table_decref(table);
     return result;
+}
+
+/* Any other hit: deliver to targets.  Out of line, so that the lookups
+ * before it need few registers.  len is the name's length, with
+ * SHORT_NAME set when hash_or_block is its first block rather than its
+ * hash. */
+static PYAUDIT_NOINLINE int
+deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
+            const char *event, PyObject *args, uint64_t hash_or_block,
+            size_t len)
+{
+    if ((targets->flags & PYAUDIT_TARGETS_ALL_RULES)
+        && some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
+        /* A guard's common case: its rules hold for none (an open for
+         * reading, a connection to an allowed host). */
+        leave_reader_section();
+        return 0;
+    }
+    return deliver_hit_to(table, targets, event, args, hash_or_block, len);
 }
 
 /* A name of 8 bytes or more (or any name, on a big-endian machine). */

@@ -20,6 +20,13 @@ size_t pyaudit_path_collapse(char *path, size_t n);
  * be judged: a NUL byte, no working directory, or too long. */
 long pyaudit_path_normalise(const char *path, size_t n, char *out);
 
+/* Whether the absolute path of n bytes (0 < n < PYAUDIT_PATH_LIMIT) is
+ * already what pyaudit_path_normalise makes of it: no NUL byte, no "//",
+ * no "/" followed by "." (a name starting with a dot is sent the long way
+ * too), and no final "/" unless it is "/".  path[n] must be readable (the
+ * terminator of a str's or bytes' buffer): it is read, never judged. */
+int pyaudit_path_is_plain(const char *path, size_t n);
+
 /* Whether normalised path is directory (normalised) or inside it. */
 int pyaudit_path_is_under(const char *path, size_t n, const char *directory,
                           size_t dir_n);
