@@ -4,6 +4,8 @@
 #ifndef PYAUDIT_PATHS_H
 #define PYAUDIT_PATHS_H
 
+#include "bytes.h"
+
 #include <stddef.h>
 
 /* The longest absolute path judged is PYAUDIT_PATH_LIMIT - 1 bytes (before
@@ -28,8 +30,16 @@ long pyaudit_path_normalise(const char *path, size_t n, char *out);
 int pyaudit_path_is_plain(const char *path, size_t n);
 
 /* Whether normalised path is directory (normalised) or inside it. */
-int pyaudit_path_is_under(const char *path, size_t n, const char *directory,
-                          size_t dir_n);
+static inline int
+pyaudit_path_is_under(const char *path, size_t n, const char *directory,
+                      size_t dir_n)
+{
+    if (dir_n == 1) {
+        return 1;               /* "/" holds every absolute path */
+    }
+    return n >= dir_n && pyaudit_bytes_equal(path, directory, dir_n)
+           && (n == dir_n || path[dir_n] == '/');
+}
 
 /* Where the last component of path starts. */
 size_t pyaudit_path_basename_at(const char *path, size_t n);

@@ -16,6 +16,14 @@
 
 #define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
 
+/* Whether a str's data can be read without a call (PyUnicode_READY()
+ * before 3.12 may make it ready, a call). */
+#if PY_VERSION_HEX < 0x030C0000
+#  define STR_IS_READY(op) PyUnicode_IS_READY(op)
+#else
+#  define STR_IS_READY(op) 1
+#endif
+
 /* For the few steps of a guard's common case (an open for reading):
  * inlined even where the compiler would rather call. */
 #if defined(__GNUC__)
@@ -173,7 +181,7 @@ any_mode_writes(PyObject *mode)
 }
 
 /* Whether an open's mode (a str) asks to write: 1, 0, or -1. */
-HOT_INLINE int
+static inline int
 mode_writes(PyObject *mode)
 {
     if (PYAUDIT_UNICODE_READY(mode) == 0 && PyUnicode_IS_ASCII(mode)) {
@@ -198,7 +206,7 @@ large_flags_write(PyObject *flags)
 
 /* 1 if the event changes the file system, 0 if not, -1 when it cannot be
  * told. */
-HOT_INLINE int
+static int
 decide_writing(const pyaudit_event_roles *roles, PyObject *args)
 {
     if (roles == NULL) {
@@ -739,13 +747,52 @@ pyaudit_rules_match(const pyaudit_rules *rules, const char *name,
                                      args);
 }
 
+/* decide_writing() for the shapes open() gives (a ready ASCII mode, flags
+ * of one digit, None), without a call, so without a stack frame; -2 for
+ * any other shape (then ask decide_writing). */
+HOT_INLINE int
+quick_writing(const pyaudit_event_roles *roles, PyObject *args)
+{
+    if (roles == NULL || roles->writes
+        || (roles->open_mode < 0 && roles->open_flags < 0)) {
+        return -2;
+    }
+    int decided = 0, writes = 0;
+    PyObject *mode = argument(args, roles->open_mode);
+    if (!is_none(mode)) {
+        if (!PyUnicode_Check(mode) || !STR_IS_READY(mode)
+            || !PyUnicode_IS_ASCII(mode)) {
+            return -2;
+        }
+        const char *c = (const char *)PyUnicode_DATA(mode);
+        for (; *c != '\0' && !writes; c++) {
+            writes = *c == 'w' || *c == 'a' || *c == 'x' || *c == '+';
+        }
+        decided = 1;
+    }
+    PyObject *flags = argument(args, roles->open_flags);
+    if (!is_none(flags)) {
+        long long small;
+        if (!PyLong_CheckExact(flags)
+            || !pyaudit_compact_long(flags, &small)) {
+            return -2;
+        }
+        writes |= (small & WRITE_FLAGS) != 0;
+        decided = 1;
+    }
+    return decided ? writes : -2;
+}
+
 /* pyaudit_rules_decide_in_c past the writing test (out of line, so that
- * the test needs no stack frame); writes is decide_writing's answer. */
+ * the test needs no stack frame); writes is quick_writing's answer. */
 static PYAUDIT_NOINLINE int
 decide_rest_in_c(const pyaudit_rules *rules,
                  const pyaudit_event_roles *roles, PyObject *args,
                  int writes)
 {
+    if (writes == -2) {
+        writes = decide_writing(roles, args);
+    }
     no_python = 1;
     python_wanted = 0;
     int result = some_alternative_holds(rules, roles, args, writes);
@@ -757,7 +804,7 @@ int
 pyaudit_rules_decide_in_c(const pyaudit_rules *rules,
                           const pyaudit_event_roles *roles, PyObject *args)
 {
-    int writes = rules->any_writing ? decide_writing(roles, args) : -1;
+    int writes = rules->any_writing ? quick_writing(roles, args) : -1;
     if (writes == 0 && rules->writing_only) {
         return 0;               /* a guard's common case: a read */
     }
