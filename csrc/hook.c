@@ -8,6 +8,7 @@
 #include "core.h"
 #include "frames.h"
 #include "rules.h"
+#include "scope.h"
 #include "sync.h"
 
 #include <pthread.h>
@@ -75,22 +76,37 @@ audience_ok(const pyaudit_sub *sub, delivery *d)
     }
 }
 
+/* Whether token is in tokens (a tuple, or anything else: not). */
+static inline int
+token_in(PyObject *tokens, PyObject *token)
+{
+    int found = 0;
+    if (PyTuple_Check(tokens)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tokens); i++) {
+            found |= PyTuple_GET_ITEM(tokens, i) == token;
+        }
+    }
+    return found;
+}
+
 /* Whether the current context is inside sub's scope: its token is in the
- * tuple its home's context variable holds (no Python code runs). */
+ * tuple its home's context variable holds (no Python code runs).  The
+ * variable's value comes from CPython's cache of it where that holds
+ * (scope.h). */
 static PYAUDIT_NOINLINE int
 in_scope(const pyaudit_sub *sub)
 {
-    PyObject *tokens = NULL;
+    /* borrowed: the current context keeps it */
+    PyObject *cached = pyaudit_contextvar_cached(sub->home->scope_var);
+    if (cached != NULL) {
+        return token_in(cached, sub->scope);
+    }
+    PyObject *tokens = NULL;    /* owned */
     if (PyContextVar_Get(sub->home->scope_var, NULL, &tokens) < 0) {
         PyErr_Clear();
         return 0;
     }
-    int found = 0;
-    if (tokens != NULL && PyTuple_Check(tokens)) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tokens); i++) {
-            found |= PyTuple_GET_ITEM(tokens, i) == sub->scope;
-        }
-    }
+    int found = tokens != NULL && token_in(tokens, sub->scope);
     Py_XDECREF(tokens);
     return found;
 }
