@@ -550,21 +550,35 @@ deliver_hit_to(pyaudit_table *table, const pyaudit_targets *targets,
     return result;
 }
 
-/* Any other hit: deliver to targets.  Out of line, so that the lookups
- * before it need few registers.  len is the name's length, with
- * SHORT_NAME set when hash_or_block is its first block rather than its
- * hash. */
+/* deliver_hit for a list whose every target has rules: whether one
+ * holds is decided in C first where it can be. */
+static PYAUDIT_NOINLINE int
+deliver_guarded(pyaudit_table *table, const pyaudit_targets *targets,
+                const char *event, PyObject *args, uint64_t hash_or_block,
+                size_t len)
+{
+    if (some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
+        /* A guard's common case: its rules hold for none (an open for
+         * reading, a connection to an allowed host). */
+        leave_reader_section();
+        return 0;
+    }
+    return deliver_hit_to(table, targets, event, args, hash_or_block, len);
+}
+
+/* Any other hit: deliver to targets (a list whose every target has rules
+ * is decided first, by deliver_guarded).  Out of line, so that the lookups
+ * before it need few registers; two tail calls, so that it needs no stack
+ * frame itself.  len is the name's length, with SHORT_NAME set when
+ * hash_or_block is its first block rather than its hash. */
 static PYAUDIT_NOINLINE int
 deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
             const char *event, PyObject *args, uint64_t hash_or_block,
             size_t len)
 {
-    if ((targets->flags & PYAUDIT_TARGETS_ALL_RULES)
-        && some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
-        /* A guard's common case: its rules hold for none (an open for
-         * reading, a connection to an allowed host). */
-        leave_reader_section();
-        return 0;
+    if (targets->flags & PYAUDIT_TARGETS_ALL_RULES) {
+        return deliver_guarded(table, targets, event, args, hash_or_block,
+                               len);
     }
     return deliver_hit_to(table, targets, event, args, hash_or_block, len);
 }
