@@ -8,6 +8,7 @@
 #include "core.h"
 #include "frames.h"
 #include "rules.h"
+#include "scope.h"
 #include "sync.h"
 
 #include <pthread.h>
@@ -75,22 +76,37 @@ audience_ok(const pyaudit_sub *sub, delivery *d)
     }
 }
 
+/* Whether token is in tokens (a tuple, or anything else: not). */
+static inline int
+token_in(PyObject *tokens, PyObject *token)
+{
+    int found = 0;
+    if (PyTuple_Check(tokens)) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tokens); i++) {
+            found |= PyTuple_GET_ITEM(tokens, i) == token;
+        }
+    }
+    return found;
+}
+
 /* Whether the current context is inside sub's scope: its token is in the
- * tuple its home's context variable holds (no Python code runs). */
+ * tuple its home's context variable holds (no Python code runs).  The
+ * variable's value comes from CPython's cache of it where that holds
+ * (scope.h). */
 static PYAUDIT_NOINLINE int
 in_scope(const pyaudit_sub *sub)
 {
-    PyObject *tokens = NULL;
+    /* borrowed: the current context keeps it */
+    PyObject *cached = pyaudit_contextvar_cached(sub->home->scope_var);
+    if (cached != NULL) {
+        return token_in(cached, sub->scope);
+    }
+    PyObject *tokens = NULL;    /* owned */
     if (PyContextVar_Get(sub->home->scope_var, NULL, &tokens) < 0) {
         PyErr_Clear();
         return 0;
     }
-    int found = 0;
-    if (tokens != NULL && PyTuple_Check(tokens)) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tokens); i++) {
-            found |= PyTuple_GET_ITEM(tokens, i) == sub->scope;
-        }
-    }
+    int found = tokens != NULL && token_in(tokens, sub->scope);
     Py_XDECREF(tokens);
     return found;
 }
@@ -494,22 +510,13 @@ count_hit(const pyaudit_targets *targets)
  * needs it. */
 #define SHORT_NAME ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
-/* Any other hit: deliver to targets.  Out of line, so that the lookups
- * before it need few registers.  len is the name's length, with
- * SHORT_NAME set when hash_or_block is its first block rather than its
- * hash. */
+/* deliver_hit past the guards' early exit: out of line, so that the exit
+ * needs no stack frame for the delivery. */
 static PYAUDIT_NOINLINE int
-deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
-            const char *event, PyObject *args, uint64_t hash_or_block,
-            size_t len)
+deliver_hit_to(pyaudit_table *table, const pyaudit_targets *targets,
+               const char *event, PyObject *args, uint64_t hash_or_block,
+               size_t len)
 {
-    if ((targets->flags & PYAUDIT_TARGETS_ALL_RULES)
-        && some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
-        /* A guard's common case: its rules hold for none (an open for
-         * reading, a connection to an allowed host). */
-        leave_reader_section();
-        return 0;
-    }
     delivery d;
     d.event = event;
     d.len = len & ~SHORT_NAME;
@@ -541,6 +548,39 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
     }
     pyaudit_table_decref(table);
     return result;
+}
+
+/* deliver_hit for a list whose every target has rules: whether one
+ * holds is decided in C first where it can be. */
+static PYAUDIT_NOINLINE int
+deliver_guarded(pyaudit_table *table, const pyaudit_targets *targets,
+                const char *event, PyObject *args, uint64_t hash_or_block,
+                size_t len)
+{
+    if (some_rule_holds(targets, event, len & ~SHORT_NAME, args) == 0) {
+        /* A guard's common case: its rules hold for none (an open for
+         * reading, a connection to an allowed host). */
+        leave_reader_section();
+        return 0;
+    }
+    return deliver_hit_to(table, targets, event, args, hash_or_block, len);
+}
+
+/* Any other hit: deliver to targets (a list whose every target has rules
+ * is decided first, by deliver_guarded).  Out of line, so that the lookups
+ * before it need few registers; two tail calls, so that it needs no stack
+ * frame itself.  len is the name's length, with SHORT_NAME set when
+ * hash_or_block is its first block rather than its hash. */
+static PYAUDIT_NOINLINE int
+deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
+            const char *event, PyObject *args, uint64_t hash_or_block,
+            size_t len)
+{
+    if (targets->flags & PYAUDIT_TARGETS_ALL_RULES) {
+        return deliver_guarded(table, targets, event, args, hash_or_block,
+                               len);
+    }
+    return deliver_hit_to(table, targets, event, args, hash_or_block, len);
 }
 
 /* A name of 8 bytes or more (or any name, on a big-endian machine). */

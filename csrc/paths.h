@@ -4,6 +4,8 @@
 #ifndef PYAUDIT_PATHS_H
 #define PYAUDIT_PATHS_H
 
+#include "bytes.h"
+
 #include <stddef.h>
 
 /* The longest absolute path judged is PYAUDIT_PATH_LIMIT - 1 bytes (before
@@ -20,9 +22,24 @@ size_t pyaudit_path_collapse(char *path, size_t n);
  * be judged: a NUL byte, no working directory, or too long. */
 long pyaudit_path_normalise(const char *path, size_t n, char *out);
 
+/* Whether the absolute path of n bytes (0 < n < PYAUDIT_PATH_LIMIT) is
+ * already what pyaudit_path_normalise makes of it: no NUL byte, no "//",
+ * no "/" followed by "." (a name starting with a dot is sent the long way
+ * too), and no final "/" unless it is "/".  path[n] must be readable (the
+ * terminator of a str's or bytes' buffer): it is read, never judged. */
+int pyaudit_path_is_plain(const char *path, size_t n);
+
 /* Whether normalised path is directory (normalised) or inside it. */
-int pyaudit_path_is_under(const char *path, size_t n, const char *directory,
-                          size_t dir_n);
+static inline int
+pyaudit_path_is_under(const char *path, size_t n, const char *directory,
+                      size_t dir_n)
+{
+    if (dir_n == 1) {
+        return 1;               /* "/" holds every absolute path */
+    }
+    return n >= dir_n && pyaudit_bytes_equal(path, directory, dir_n)
+           && (n == dir_n || path[dir_n] == '/');
+}
 
 /* Where the last component of path starts. */
 size_t pyaudit_path_basename_at(const char *path, size_t n);

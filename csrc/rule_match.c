@@ -16,6 +16,22 @@
 
 #define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
 
+/* Whether a str's data can be read without a call (PyUnicode_READY()
+ * before 3.12 may make it ready, a call). */
+#if PY_VERSION_HEX < 0x030C0000
+#  define STR_IS_READY(op) PyUnicode_IS_READY(op)
+#else
+#  define STR_IS_READY(op) 1
+#endif
+
+/* For the few steps of a guard's common case (an open for reading):
+ * inlined even where the compiler would rather call. */
+#if defined(__GNUC__)
+#  define HOT_INLINE static inline __attribute__((always_inline))
+#else
+#  define HOT_INLINE static inline
+#endif
+
 /* Bytes read from an argument; owner keeps them alive when they are not
  * the argument's own (owned reference, or NULL). */
 typedef struct {
@@ -85,9 +101,15 @@ utf8_view(PyObject *value, byte_view *view)
 static int
 fs_view(PyObject *value, byte_view *view)
 {
-    if (PyBytes_Check(value) || (PyUnicode_Check(value)
-                                 && PYAUDIT_UNICODE_READY(value) == 0
-                                 && PyUnicode_IS_ASCII(value))) {
+    if (PyUnicode_Check(value) && PYAUDIT_UNICODE_READY(value) == 0
+        && PyUnicode_IS_ASCII(value)) {
+        /* Its own bytes, which are its UTF-8 (and NUL-terminated). */
+        view->owner = NULL;
+        view->bytes = (const char *)PyUnicode_DATA(value);
+        view->len = (size_t)PyUnicode_GET_LENGTH(value);
+        return 1;
+    }
+    if (PyBytes_Check(value)) {
         return utf8_view(value, view);
     }
     view->owner = PyUnicode_EncodeFSDefault(value);
@@ -262,20 +284,55 @@ no_dir_fd(PyObject *dir_fd)
     return !overflow && fd == -1;
 }
 
-/* The normalised path of one path argument in out; -1 if it cannot be
+/* One normalised path against both sides of an alternative. */
+static inline void
+judge_path(const pyaudit_alternative *alt, const char *path, size_t n,
+           int *all_under, int *any_outside)
+{
+    *all_under &= under_any(&alt->dirs[PYAUDIT_IN], path, n);
+    *any_outside |= !under_any(&alt->dirs[PYAUDIT_OUT], path, n);
+}
+
+/* judge_path for a path that needs normalising (relative, or with ".",
+ * ".." or "//"): out of line, with its buffer.  0, or -1 if it cannot be
  * judged. */
-static long
-event_path(PyObject *value, PyObject *dir_fd, char *out)
+static PYAUDIT_NOINLINE int
+judge_normalised(const pyaudit_alternative *alt, const char *bytes,
+                 size_t len, int *all_under, int *any_outside)
+{
+    char path[PYAUDIT_PATH_LIMIT];
+    long n = pyaudit_path_normalise(bytes, len, path);
+    if (n < 0) {
+        return -1;
+    }
+    judge_path(alt, path, (size_t)n, all_under, any_outside);
+    return 0;
+}
+
+/* Judge one path argument; -1 if it cannot be judged.  An absolute path
+ * that is already normal is judged in place (path_view's bytes are a str's
+ * or bytes' own, NUL-terminated). */
+static int
+judge_event_path(const pyaudit_alternative *alt, PyObject *value,
+                 PyObject *dir_fd, int *all_under, int *any_outside)
 {
     byte_view view;
-    long n = -1;
+    int judged = -1;
     if (path_view(value, &view)) {
-        if ((view.len > 0 && view.bytes[0] == '/') || no_dir_fd(dir_fd)) {
-            n = pyaudit_path_normalise(view.bytes, view.len, out);
+        if (view.len > 0 && view.bytes[0] == '/'
+            && view.len < PYAUDIT_PATH_LIMIT
+            && pyaudit_path_is_plain(view.bytes, view.len)) {
+            judge_path(alt, view.bytes, view.len, all_under, any_outside);
+            judged = 0;
+        }
+        else if ((view.len > 0 && view.bytes[0] == '/')
+                 || no_dir_fd(dir_fd)) {
+            judged = judge_normalised(alt, view.bytes, view.len, all_under,
+                                      any_outside);
         }
         Py_XDECREF(view.owner);
     }
-    return n;
+    return judged;
 }
 
 static int
@@ -296,15 +353,11 @@ paths_hold(const pyaudit_alternative *alt, const pyaudit_event_roles *roles,
         if (is_none(value)) {
             continue;
         }
-        char path[PYAUDIT_PATH_LIMIT];
-        long n = event_path(value, argument(args, roles->dir_fds[i]), path);
         npaths++;
-        if (n < 0) {
+        if (judge_event_path(alt, value, argument(args, roles->dir_fds[i]),
+                             &all_under, &any_outside) < 0) {
             all_under = 0;
-            continue;
         }
-        all_under &= under_any(under, path, (size_t)n);
-        any_outside |= !under_any(outside, path, (size_t)n);
     }
     return (!under->given || (npaths > 0 && all_under))
            && (!outside->given || any_outside);
@@ -669,14 +722,21 @@ other_conditions_hold(const pyaudit_alternative *alt,
            && modules_hold(alt, roles, args) && args_hold(alt, roles, args);
 }
 
-static inline int
-alternative_holds(const pyaudit_alternative *alt,
-                  const pyaudit_event_roles *roles, PyObject *args)
+/* Whether one of the alternatives holds; writes is decide_writing()'s
+ * answer when some alternative gives writing (the same for all of them). */
+static int
+some_alternative_holds(const pyaudit_rules *rules,
+                       const pyaudit_event_roles *roles, PyObject *args,
+                       int writes)
 {
-    if (alt->writing >= 0 && decide_writing(roles, args) != alt->writing) {
-        return 0;
+    for (size_t i = 0; i < rules->nalternatives; i++) {
+        const pyaudit_alternative *alt = &rules->alternatives[i];
+        if ((alt->writing < 0 || writes == alt->writing)
+            && other_conditions_hold(alt, roles, args)) {
+            return 1;
+        }
     }
-    return other_conditions_hold(alt, roles, args);
+    return 0;
 }
 
 int
@@ -687,25 +747,75 @@ pyaudit_rules_match(const pyaudit_rules *rules, const char *name,
                                      args);
 }
 
+/* decide_writing() for the shapes open() gives (a ready ASCII mode, flags
+ * of one digit, None), without a call, so without a stack frame; -2 for
+ * any other shape (then ask decide_writing). */
+HOT_INLINE int
+quick_writing(const pyaudit_event_roles *roles, PyObject *args)
+{
+    if (roles == NULL || roles->writes
+        || (roles->open_mode < 0 && roles->open_flags < 0)) {
+        return -2;
+    }
+    int decided = 0, writes = 0;
+    PyObject *mode = argument(args, roles->open_mode);
+    if (!is_none(mode)) {
+        if (!PyUnicode_Check(mode) || !STR_IS_READY(mode)
+            || !PyUnicode_IS_ASCII(mode)) {
+            return -2;
+        }
+        const char *c = (const char *)PyUnicode_DATA(mode);
+        for (; *c != '\0' && !writes; c++) {
+            writes = *c == 'w' || *c == 'a' || *c == 'x' || *c == '+';
+        }
+        decided = 1;
+    }
+    PyObject *flags = argument(args, roles->open_flags);
+    if (!is_none(flags)) {
+        long long small;
+        if (!PyLong_CheckExact(flags)
+            || !pyaudit_compact_long(flags, &small)) {
+            return -2;
+        }
+        writes |= (small & WRITE_FLAGS) != 0;
+        decided = 1;
+    }
+    return decided ? writes : -2;
+}
+
+/* pyaudit_rules_decide_in_c past the writing test (out of line, so that
+ * the test needs no stack frame); writes is quick_writing's answer. */
+static PYAUDIT_NOINLINE int
+decide_rest_in_c(const pyaudit_rules *rules,
+                 const pyaudit_event_roles *roles, PyObject *args,
+                 int writes)
+{
+    if (writes == -2) {
+        writes = decide_writing(roles, args);
+    }
+    no_python = 1;
+    python_wanted = 0;
+    int result = some_alternative_holds(rules, roles, args, writes);
+    no_python = 0;
+    return python_wanted ? -1 : result;
+}
+
 int
 pyaudit_rules_decide_in_c(const pyaudit_rules *rules,
                           const pyaudit_event_roles *roles, PyObject *args)
 {
-    no_python = 1;
-    python_wanted = 0;
-    int result = pyaudit_rules_match_roles(rules, roles, args);
-    no_python = 0;
-    return python_wanted ? -1 : result;
+    int writes = rules->any_writing ? quick_writing(roles, args) : -1;
+    if (writes == 0 && rules->writing_only) {
+        return 0;               /* a guard's common case: a read */
+    }
+    return decide_rest_in_c(rules, roles, args, writes);
 }
 
 int
 pyaudit_rules_match_roles(const pyaudit_rules *rules,
                           const pyaudit_event_roles *roles, PyObject *args)
 {
-    for (size_t i = 0; i < rules->nalternatives; i++) {
-        if (alternative_holds(&rules->alternatives[i], roles, args)) {
-            return 1;
-        }
-    }
-    return 0;
+    return some_alternative_holds(
+        rules, roles, args,
+        rules->any_writing ? decide_writing(roles, args) : -1);
 }

@@ -731,11 +731,14 @@ check_rules(pyaudit_rules *rules, const pyaudit_toml_value *model)
     if (rules->alternatives == NULL) {
         return pyaudit_error_nomemory();
     }
+    rules->writing_only = 1;
     for (size_t i = 0; i < count; i++) {
         rules->nalternatives++;
         if (check_alternative(&tables[i], &rules->alternatives[i]) < 0) {
             return -1;
         }
+        rules->any_writing |= rules->alternatives[i].writing >= 0;
+        rules->writing_only &= rules->alternatives[i].writing == 1;
     }
     return 0;
 }

@@ -90,6 +90,10 @@ struct pyaudit_rules {
                                            entries: the events the
                                            patterns match, by name hash */
     uint32_t mask;              /* slots has mask + 1 entries */
+    int any_writing;            /* some alternative gives writing */
+    int writing_only;           /* every alternative asks writing = true:
+                                   an event that writes nothing matches
+                                   none */
 };
 
 #endif /* PYAUDIT_RULES_COMPILED_H */

@@ -31,6 +31,41 @@ def test_scoped_count_sees_only_its_own_context(api, ename):
     assert counter.scoped
 
 
+def test_scope_follows_every_change_of_context(api, ename):
+    """The native hook reads the scope variable through CPython's cache of
+    it where that holds: raised again and again in one context (cached),
+    after a set in the same context, in a context entered and left, in
+    another thread and back, every answer is the slow path's."""
+    import contextvars
+    outside = contextvars.Context()         # made before the scope
+    expected = 0
+    with api.count(ename, scoped=True) as counter:
+        inside = contextvars.copy_context()
+        for _ in range(3):
+            raise_event(ename)
+            raise_event(ename)
+            expected += 2
+            outside.run(raise_event, ename)  # not in scope
+            raise_event(ename)
+            inside.run(raise_event, ename)   # a copy made in scope
+            expected += 2
+            thread = threading.Thread(target=raise_event, args=(ename,))
+            thread.start()
+            thread.join()
+            raise_event(ename)
+            expected += 1
+            assert counter.counts() == {ename: expected}
+        with api.count(ename, scoped=True) as other:
+            raise_event(ename)              # both scopes: a set between
+            expected += 1
+        raise_event(ename)
+        expected += 1
+        assert other.counts() == {ename: 1}
+        outside.run(raise_event, ename)
+    raise_event(ename)                      # closed
+    assert counter.counts() == {ename: expected}
+
+
 @pytest.mark.parametrize("kind", ["watch", "record", "count"])
 def test_every_kind_can_be_scoped(api, ename, kind):
     seen = []
