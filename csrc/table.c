@@ -32,6 +32,14 @@ PYAUDIT_FAST_THREAD_LOCAL pyaudit_name_memo pyaudit_memos[PYAUDIT_MEMOS];
  * interpreter's GIL only). */
 static uint64_t last_generation;
 
+/* A generation for a new table, compiled or updated: one of its own, so
+ * that no thread's memo of another table (table.h) answers for it. */
+static uint64_t
+new_generation(void)
+{
+    return PYAUDIT_ADD_RELAXED(last_generation, 1) + 1;
+}
+
 pyaudit_table pyaudit_empty_table = {
     .fast_reject = 1,
     .exact = {&empty_slot, 0, 0},
@@ -553,7 +561,7 @@ pyaudit_table_compile(pyaudit_sub *const *subs, size_t n)
     }
     t->refcnt = 1;
     t->store = store_new(NULL, ARENA_BLOCK);
-    t->generation = PYAUDIT_ADD_RELAXED(last_generation, 1) + 1;
+    t->generation = new_generation();
     compiler c = {.table = t, .subs = subs, .n = n};
     int ok = t->store != NULL
              && pyaudit_map_init(&t->exact, exact_items) == 0
@@ -856,9 +864,7 @@ pyaudit_table_update(const pyaudit_table *old, pyaudit_sub *sub,
      * is made below (each set first so that a failure can free t). */
     memcpy(t, old, sizeof(pyaudit_table));
     t->refcnt = 1;
-    /* A table of its own to the memos (table.h): those of old name its
-     * answers, not these. */
-    t->generation = PYAUDIT_ADD_RELAXED(last_generation, 1) + 1;
+    t->generation = new_generation();     /* the memcpy gave it old's */
     t->successor = NULL;
     t->retired = NULL;
     t->short_exact.slots = NULL;
