@@ -15,12 +15,8 @@ cd "$(dirname "$0")/.."
 python=${1:-python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/tree"
-git ls-files -z --cached --others --exclude-standard \
-    | xargs -0 cp --parents -t "$work/tree"
-(cd "$work/tree" && PYAUDIT_MEMCHECK=1 "$python" setup.py -q \
-    build_ext --inplace >"$work/build.log" 2>&1) \
-    || { cat "$work/build.log"; exit 2; }
+. tools/build_copy.sh
+build_copy "$work" "$python" PYAUDIT_MEMCHECK=1
 log=$(mktemp)
 cd "$work/tree"
 PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=no \

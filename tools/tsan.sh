@@ -32,12 +32,9 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/tree" "$work/logs"
-git ls-files -z --cached --others --exclude-standard \
-    | xargs -0 cp --parents -t "$work/tree"
-(cd "$work/tree" && PYAUDIT_SANITIZE=thread "$python" setup.py -q \
-    build_ext --inplace >"$work/build.log" 2>&1) \
-    || { cat "$work/build.log"; exit 2; }
+mkdir "$work/logs"
+. tools/build_copy.sh
+build_copy "$work" "$python" PYAUDIT_SANITIZE=thread
 if [ "$(nm -D "$work"/tree/pyaudit/_pyaudit*.so | grep -c __tsan_)" = 0 ]
 then
     echo "the extension was not built with ThreadSanitizer" >&2
