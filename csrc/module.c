@@ -899,9 +899,8 @@ describe_sub(const pyaudit_sub *sub)
     if (items == NULL) {
         return NULL;
     }
-    return Py_BuildValue("(lsNszN)", sub->id, pyaudit_kinds[sub->kind].name,
-                         items, audiences[sub->audience],
-                         sub->rules ? pyaudit_rules_text(sub->rules) : NULL,
+    return Py_BuildValue("(lsNsNN)", sub->id, pyaudit_kinds[sub->kind].name,
+                         items, audiences[sub->audience], where_of(sub),
                          PyBool_FromLong(PYAUDIT_LOAD_RELAXED(sub->sealed)));
 }
 
