@@ -47,6 +47,18 @@ others_may_read(void)
     return Py_IsInitialized() && pyaudit_core_sole_interpreter() == NULL;
 }
 
+/* Make the hook's copies of table's filter and generation (core.h),
+ * after table is published. */
+static void
+copy_filter(const pyaudit_table *table)
+{
+    for (size_t i = 0; i < 256; i++) {
+        uint64_t bits = table->fast_reject ? table->first_two[i] : ~0ull;
+        PYAUDIT_STORE_RELAXED(pyaudit_hot.first_two[i], bits);
+    }
+    PYAUDIT_STORE_RELEASE(pyaudit_hot.generation, table->generation);
+}
+
 /* Compile the live subs and make that table current.  retiring (a list
  * through retired_next, references) are the subs just taken off the live
  * list: they go to the retired list of the table they were last current
@@ -86,6 +98,7 @@ publish(pyaudit_sub *retiring, pyaudit_sub *changed, int adding)
         old->successor = table;
     }
     PYAUDIT_STORE_RELEASE(pyaudit_hot.table, table);
+    copy_filter(table);
     pyaudit_synchronize(others_may_read);
     pyaudit_table_decref(old);
     return 0;

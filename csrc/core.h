@@ -25,7 +25,15 @@
 /* Raised by Py_FinalizeEx() just before it drops every audit hook. */
 #define PYAUDIT_CLEAR_HOOKS_EVENT "cpython._PySys_ClearAuditHooks"
 
-/* What the hook reads on every event; written only by core.c. */
+/* What the hook reads on every event; written only by core.c.
+ *
+ * A miss is decided from first_two and generation alone, copies of the
+ * current table's filter and generation kept here, outside any table:
+ * they are never freed, so the hook reads them before it enters a reader
+ * section (sync.h), and a miss never enters one.  Each is stored after
+ * the table it copies is published; a hook call that reads one table's
+ * copies and meets another table is as one that ran just before or after
+ * the publish, which a subscribe or close still under way allows. */
 typedef struct {
     pyaudit_table *table;       /* the current table (the core's
                                    reference); never NULL */
@@ -34,9 +42,23 @@ typedef struct {
     int only_main;              /* before 3.12: no interpreter but the
                                    main one has existed since the hook was
                                    installed */
+    uint64_t generation;        /* the current table's generation: a
+                                   memo (table.h) of it is current */
+    uint64_t first_two[256];    /* the current table's first_two, or every
+                                   bit set if it may not be used (a
+                                   default target) */
 } pyaudit_hot_state;
 
 extern pyaudit_hot_state pyaudit_hot;
+
+/* Whether the current table wants no name with the first two bytes of
+ * block (as pyaudit_table_rejects_block, but from the copy). */
+static inline int
+pyaudit_hot_rejects_block(uint64_t block)
+{
+    uint64_t bits = PYAUDIT_LOAD_RELAXED(pyaudit_hot.first_two[block & 0xff]);
+    return !((bits >> ((block >> 8) & 63)) & 1);
+}
 
 /* The main interpreter, if it is the only one (every event then comes from
  * it); otherwise NULL.  For hits: it costs a few calls from 3.12. */

@@ -640,16 +640,12 @@ long_miss(pyaudit_table *table, const char *event, uint64_t block)
     return 0;
 }
 
-/* A name this thread looked up in this table before (table.h). */
+/* A name this thread found wanted in this table before (table.h). */
 static inline int
 deliver_recalled(pyaudit_table *table, const pyaudit_name_memo *memo,
                  const char *event, PyObject *args)
 {
     const pyaudit_targets *targets = memo->targets;
-    if (PYAUDIT_LIKELY(targets == NULL)) {
-        leave_reader_section();
-        return 0;
-    }
     if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
         return count_hit(targets);
     }
@@ -736,42 +732,65 @@ lookup_filtered(pyaudit_table *table, const char *event, PyObject *args,
     return lookup_long_and_deliver(table, event, args);
 }
 
+/* Enter the reader section (sync.h) where hook calls may overlap a
+ * writer; elsewhere every hook call and every writer hold the one GIL,
+ * and the table cannot go while this call runs no Python code. */
+static inline void
+enter_reader_section(void)
+{
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_read_begin();
+    }
+}
+
+/* The rest of the hook for a name that the copies of the filter and
+ * the memos could not decide: memo is this thread's memo of a wanted
+ * name, or NULL.  Out of line, so that the misses need no stack frame. */
+static PYAUDIT_NOINLINE int
+read_table(const pyaudit_name_memo *memo, const char *event, PyObject *args,
+           uint64_t block)
+{
+    enter_reader_section();
+    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
+    if (PYAUDIT_LIKELY(memo != NULL)
+        && PYAUDIT_LIKELY(memo->generation == table->generation)) {
+        return deliver_recalled(table, memo, event, args);
+    }
+    return lookup_filtered(table, event, args, block);
+}
+
 /* Every call below is a tail call, so that no path needs a stack frame
  * until it has found a hit. */
 int
 pyaudit_hook(const char *event, PyObject *args, void *userdata)
 {
     (void)userdata;
-    /* Where hook calls may overlap, mark this thread as reading (sync.h);
-     * elsewhere every hook call and every writer hold the one GIL, and the
-     * table cannot go while this call runs no Python code. */
-    if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_begin();
-    }
-    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
     if (!PYAUDIT_LITTLE_ENDIAN) {
+        enter_reader_section();
+        pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
         if (PYAUDIT_LIKELY(pyaudit_table_rejects(table, event))) {
-            goto miss;
+            leave_reader_section();
+            return 0;
         }
         return lookup_long_and_deliver(table, event, args);
     }
-    /* The name's first 8 bytes: two of them reject most misses; the rest
-     * is decided by this thread's memo of the name (table.h), or by the
-     * filters of the first block and the lookup. */
+    /* A miss is decided outside the reader section, from what no writer
+     * frees: the name's first 8 bytes, two of which reject most misses
+     * against the copy of the table's filter (core.h), then this thread's
+     * memo of the name (table.h).  Only a name that may be wanted reads
+     * the table: by the memo's targets if the memo is of that table, or
+     * by the filters of the first block and the lookup. */
     uint64_t block = pyaudit_load_block(event);
-    if (PYAUDIT_LIKELY(pyaudit_table_rejects_block(table, block))) {
-        goto miss;
+    if (PYAUDIT_LIKELY(pyaudit_hot_rejects_block(block))) {
+        return 0;
     }
-    const pyaudit_name_memo *memo = pyaudit_table_recall(table, event,
-                                                         block);
-    if (PYAUDIT_LIKELY(memo != NULL)) {
-        return deliver_recalled(table, memo, event, args);
+    const pyaudit_name_memo *memo = pyaudit_recall(
+        PYAUDIT_LOAD_RELAXED(pyaudit_hot.generation), event, block);
+    if (PYAUDIT_LIKELY(memo != NULL)
+        && PYAUDIT_LIKELY(memo->targets == NULL)) {
+        return 0;       /* a miss this thread remembers */
     }
-    return lookup_filtered(table, event, args, block);
-
-miss:
-    leave_reader_section();
-    return 0;
+    return read_table(memo, event, args, block);
 }
 
 /* A process forked inside a watch callback: the child's only thread is

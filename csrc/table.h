@@ -394,15 +394,15 @@ pyaudit_memo_slot(const char *name)
                           >> (64 - PYAUDIT_MEMO_BITS)];
 }
 
-/* This thread's memo of name in table t, given the name's first block as
- * pyaudit_load_block reads it, or NULL (also, rarely, for a name whose
- * second block would cross a page: the lookup then decides it). */
+/* This thread's memo of name in the table of that generation, given the
+ * name's first block as pyaudit_load_block reads it, or NULL (also,
+ * rarely, for a name whose second block would cross a page: the lookup
+ * then decides it).  Reads no table: a memo that is a miss needs none. */
 static inline PYAUDIT_NO_SANITIZE_ADDRESS const pyaudit_name_memo *
-pyaudit_table_recall(const pyaudit_table *t, const char *name,
-                     uint64_t block)
+pyaudit_recall(uint64_t generation, const char *name, uint64_t block)
 {
     const pyaudit_name_memo *memo = pyaudit_memo_slot(name);
-    if (memo->generation != t->generation) {
+    if (memo->generation != generation) {
         return NULL;
     }
     if (memo->len < 8) {
