@@ -484,20 +484,38 @@ count_hit_by_audience(const pyaudit_targets *targets)
     return 0;
 }
 
+/* count_hit with one interpreter, for a list with a scoped count. */
+static PYAUDIT_NOINLINE int
+count_hit_scoped(const pyaudit_targets *targets)
+{
+    const pyaudit_target *target = targets->targets;
+    const pyaudit_target *end = target + targets->count;
+    do {
+        if (pyaudit_sub_active(target->sub)
+            && (target->sub->scope == NULL || in_scope(target->sub))) {
+            pyaudit_counts_bump(target->count_cell);
+        }
+    } while (++target < end);
+    leave_reader_section();
+    return 0;
+}
+
 /* A hit on a list of plain counts of a known name: add one to the cells
  * the table points at.  With one interpreter, every subscription is its
- * own. */
+ * own; without a scope, the loop calls nothing and needs no frame. */
 static PYAUDIT_NOINLINE int
 count_hit(const pyaudit_targets *targets)
 {
     if (PYAUDIT_UNLIKELY(pyaudit_core_sole_interpreter() == NULL)) {
         return count_hit_by_audience(targets);
     }
+    if (PYAUDIT_UNLIKELY(targets->flags & PYAUDIT_TARGETS_SCOPED)) {
+        return count_hit_scoped(targets);
+    }
     const pyaudit_target *target = targets->targets;
     const pyaudit_target *end = target + targets->count;
     do {
-        if (pyaudit_sub_active(target->sub)
-            && (target->sub->scope == NULL || in_scope(target->sub))) {
+        if (pyaudit_sub_active(target->sub)) {
             pyaudit_counts_bump(target->count_cell);
         }
     } while (++target < end);
@@ -550,6 +568,57 @@ deliver_hit_to(pyaudit_table *table, const pyaudit_targets *targets,
     return result;
 }
 
+/* deliver_hit for a list of one watch without rules, the commonest
+ * callback (PYAUDIT_TARGETS_ONE_WATCH): what deliver_hit_to and
+ * deliver_watch do for it, without the general dispatch.  The callback
+ * and the name are owned for the call, so nothing of the table is read
+ * after the reader section and the table needs no reference. */
+static PYAUDIT_NOINLINE int
+watch_one(const pyaudit_targets *targets, const char *event, PyObject *args,
+          uint64_t hash_or_block, size_t len)
+{
+    const pyaudit_sub *sub = targets->targets[0].sub;
+    delivery d;
+    d.event = event;
+    d.len = len & ~SHORT_NAME;
+    d.block = len & SHORT_NAME ? hash_or_block : 0;
+    d.hash = (uint32_t)hash_or_block;
+    d.hash_pending = (len & SHORT_NAME) != 0;
+    d.interp = NULL;
+    d.name = NULL;
+    if (in_watch_callback || !pyaudit_sub_active(sub)
+        || !audience_ok(sub, &d)
+        || (sub->scope != NULL && !in_scope(sub))) {
+        leave_reader_section();
+        return 0;
+    }
+    /* Own the callback for the call: the callback may close its own
+     * subscription, which releases the sub's reference.  The home is this
+     * interpreter's, which outlives the call. */
+    PyObject *callback = Py_XNewRef(sub->callable);
+    pyaudit_home *home = sub->home;
+    leave_reader_section();
+    if (callback == NULL) {
+        return 0;               /* closed meanwhile */
+    }
+    PyObject *name = event_name(&d, home);
+    if (name == NULL) {
+        Py_DECREF(callback);
+        return -1;
+    }
+    PyObject *argv[2] = {name, args};
+    in_watch_callback = 1;
+    PyObject *result = PyObject_Vectorcall(callback, argv, 2, NULL);
+    in_watch_callback = 0;
+    Py_DECREF(callback);
+    Py_DECREF(name);
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
 /* deliver_hit for a list whose every target has rules: whether one
  * holds is decided in C first where it can be. */
 static PYAUDIT_NOINLINE int
@@ -576,6 +645,9 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
             const char *event, PyObject *args, uint64_t hash_or_block,
             size_t len)
 {
+    if (targets->flags & PYAUDIT_TARGETS_ONE_WATCH) {
+        return watch_one(targets, event, args, hash_or_block, len);
+    }
     if (targets->flags & PYAUDIT_TARGETS_ALL_RULES) {
         return deliver_guarded(table, targets, event, args, hash_or_block,
                                len);
@@ -739,24 +811,58 @@ static inline void
 enter_reader_section(void)
 {
     if (PYAUDIT_READERS_MARK) {
-        pyaudit_read_begin();
+        pyaudit_reader *reader = pyaudit_my_reader;
+        if (PYAUDIT_UNLIKELY(reader == NULL)) {
+            pyaudit_read_begin_slow();
+        }
+        else {
+            pyaudit_read_enter(reader);
+        }
     }
 }
 
-/* The rest of the hook for a name that the copies of the filter and
- * the memos could not decide: memo is this thread's memo of a wanted
- * name, or NULL.  Out of line, so that the misses need no stack frame. */
+/* The rest of the hook for a name that the copies of the filter and the
+ * memos could not decide, inside the reader section: memo is this
+ * thread's memo of a wanted name, or NULL. */
+static inline int
+read_current_table(const pyaudit_name_memo *memo, const char *event,
+                   PyObject *args, uint64_t block)
+{
+    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
+    /* Where hook calls never overlap a writer, the memo's generation was
+     * read as the current one: it is of this table. */
+    if (PYAUDIT_LIKELY(memo != NULL)
+        && (!PYAUDIT_READERS_MARK
+            || PYAUDIT_LIKELY(memo->generation == table->generation))) {
+        return deliver_recalled(table, memo, event, args);
+    }
+    return lookup_filtered(table, event, args, block);
+}
+
+/* read_table on this thread's first hook call that reads a table. */
+static PYAUDIT_NOINLINE int
+read_table_first(const pyaudit_name_memo *memo, const char *event,
+                 PyObject *args, uint64_t block)
+{
+    pyaudit_read_begin_slow();
+    return read_current_table(memo, event, args, block);
+}
+
+/* Enter the reader section and read the table.  Out of line, so that the
+ * misses need no stack frame; the slot is made out of line too, so that
+ * this needs none either. */
 static PYAUDIT_NOINLINE int
 read_table(const pyaudit_name_memo *memo, const char *event, PyObject *args,
            uint64_t block)
 {
-    enter_reader_section();
-    pyaudit_table *table = PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.table);
-    if (PYAUDIT_LIKELY(memo != NULL)
-        && PYAUDIT_LIKELY(memo->generation == table->generation)) {
-        return deliver_recalled(table, memo, event, args);
+    if (PYAUDIT_READERS_MARK) {
+        pyaudit_reader *reader = pyaudit_my_reader;
+        if (PYAUDIT_UNLIKELY(reader == NULL)) {
+            return read_table_first(memo, event, args, block);
+        }
+        pyaudit_read_enter(reader);
     }
-    return lookup_filtered(table, event, args, block);
+    return read_current_table(memo, event, args, block);
 }
 
 /* Every call below is a tail call, so that no path needs a stack frame

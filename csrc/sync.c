@@ -36,8 +36,10 @@ release_reader(void *slot)
     PYAUDIT_STORE_RELEASE(reader->in_use, 0);
 }
 
-pyaudit_reader *
-pyaudit_reader_register(void)
+/* This thread's slot, made on its first hook call.  NULL if no memory:
+ * the thread then counts itself in a shared counter instead. */
+static pyaudit_reader *
+reader_register(void)
 {
     pyaudit_sync_init();
     /* Reuse the slot of a thread that has exited, if any. */
@@ -73,8 +75,8 @@ pyaudit_reader_register(void)
     return reader;
 }
 
-void
-pyaudit_reader_enter_unregistered(void)
+static void
+reader_enter_unregistered(void)
 {
     __atomic_fetch_add(&unregistered, 1, __ATOMIC_SEQ_CST);
 }
@@ -83,6 +85,18 @@ void
 pyaudit_reader_leave_unregistered(void)
 {
     __atomic_fetch_sub(&unregistered, 1, __ATOMIC_RELEASE);
+}
+
+void
+pyaudit_read_begin_slow(void)
+{
+    pyaudit_reader *reader = reader_register();
+    if (reader != NULL) {
+        pyaudit_read_enter(reader);
+    }
+    else {
+        reader_enter_unregistered();
+    }
 }
 
 #if defined(HAVE_MEMBARRIER)

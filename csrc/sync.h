@@ -47,25 +47,15 @@ typedef struct pyaudit_reader {
 extern int pyaudit_have_membarrier;
 extern PYAUDIT_FAST_THREAD_LOCAL pyaudit_reader *pyaudit_my_reader;
 
-/* This thread's slot, made on its first hook call (out of line).  NULL if
- * no memory: the thread then counts itself in a shared counter instead. */
-pyaudit_reader *pyaudit_reader_register(void);
-void pyaudit_reader_enter_unregistered(void);
+/* Leave for a thread counted as unregistered (pyaudit_read_begin_slow). */
 void pyaudit_reader_leave_unregistered(void);
 
-/* Enter the lock-free part of the hook (when PYAUDIT_READERS_MARK);
- * returns the token to give pyaudit_read_end. */
-static inline pyaudit_reader *
-pyaudit_read_begin(void)
+/* Enter the lock-free part of the hook (when PYAUDIT_READERS_MARK) with
+ * this thread's slot, which pyaudit_my_reader holds once
+ * pyaudit_read_begin_slow has made it. */
+static inline void
+pyaudit_read_enter(pyaudit_reader *reader)
 {
-    pyaudit_reader *reader = pyaudit_my_reader;
-    if (PYAUDIT_UNLIKELY(reader == NULL)) {
-        reader = pyaudit_reader_register();
-        if (reader == NULL) {
-            pyaudit_reader_enter_unregistered();
-            return NULL;
-        }
-    }
     PYAUDIT_STORE_RELAXED(reader->seq, reader->seq + 1);
     if (PYAUDIT_LIKELY(PYAUDIT_LOAD_RELAXED(pyaudit_have_membarrier))) {
         PYAUDIT_COMPILER_BARRIER();
@@ -73,8 +63,12 @@ pyaudit_read_begin(void)
     else {
         PYAUDIT_FENCE();
     }
-    return reader;
 }
+
+/* Enter for a thread without a slot (its first hook call): make the slot
+ * and enter with it, or count the thread as unregistered if there is no
+ * memory for one.  Out of line. */
+void pyaudit_read_begin_slow(void);
 
 static inline void
 pyaudit_read_end(pyaudit_reader *reader)

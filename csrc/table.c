@@ -330,6 +330,14 @@ set_flags(pyaudit_targets *list, int exact)
         if (sub->rules == NULL) {
             list->flags &= ~(uint32_t)PYAUDIT_TARGETS_ALL_RULES;
         }
+        if (sub->scope != NULL) {
+            list->flags |= PYAUDIT_TARGETS_SCOPED;
+        }
+    }
+    const pyaudit_sub *first = list->targets[0].sub;
+    if (list->count == 1 && first->kind == PYAUDIT_KIND_WATCH
+        && plain(first) && first->audience == PYAUDIT_AUDIENCE_OWN) {
+        list->flags |= PYAUDIT_TARGETS_ONE_WATCH;
     }
 }
 

@@ -58,6 +58,9 @@ typedef struct {
                                            Python code and never waits */
 #define PYAUDIT_TARGETS_ALL_RULES 8     /* every target has rules, so most
                                            hits deliver nothing */
+#define PYAUDIT_TARGETS_SCOPED 16       /* some target has a scope */
+#define PYAUDIT_TARGETS_ONE_WATCH 32    /* one target: a watch of its own
+                                           interpreter without rules */
 
 typedef struct {
     uint32_t count;             /* at least 1: empty lists are NULL */

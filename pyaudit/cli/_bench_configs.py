@@ -16,6 +16,7 @@ process (``pyaudit.cli._bench_child``).
 """
 
 import collections
+import contextvars
 import os
 import sys
 
@@ -253,8 +254,21 @@ def setup_python_write_guard(context):
     return None
 
 
-def setup_scoped(context):
+_kept = []      # subscriptions that must outlive their setup
+
+
+def setup_scoped_inside(context):
+    """A scoped count opened in the context the loop runs in."""
     _pyaudit().count(HIT_EVENT, scoped=True)
+    return None
+
+
+def setup_scoped_outside(context):
+    """A scoped count opened in a copy of the loop's context (as a task or
+    a request handler would), so the loop raises outside its scope."""
+    pyaudit = _pyaudit()
+    _kept.append(contextvars.copy_context().run(
+        pyaudit.count, HIT_EVENT, scoped=True))
     return None
 
 
@@ -327,9 +341,11 @@ CONFIGS = (
            "reading"),
     Config("python-guard-write-inside", WRITE_OPEN, setup_python_write_guard,
            None, "the same Python hook, open for writing inside the dir"),
-    Config("scoped-outside", HIT_EVENT, setup_scoped, None,
-           "a scoped=True subscription whose event is raised outside its "
-           "scope"),
+    Config("scoped-outside", HIT_EVENT, setup_scoped_outside, None,
+           "a scoped=True count whose event is raised outside its scope "
+           "(the scope was opened in another context)"),
+    Config("scoped-inside", HIT_EVENT, setup_scoped_inside, "count",
+           "a scoped=True count whose event is raised inside its scope"),
     Config("record-stack0", HIT_EVENT, _setup_record_stack(0), "record",
            "record(..., stack=0) hit, drained every batch"),
     Config("record-stack8", HIT_EVENT, _setup_record_stack(8),

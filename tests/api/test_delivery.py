@@ -75,6 +75,30 @@ def test_watch_returns_subscription(api, ename):
         assert sub.active
 
 
+@pytest.mark.parametrize("name", ["pw.a", "pw.bcdefghij"])
+def test_watch_alone_on_a_short_name(api, name):
+    # One watch on a name short enough for the hook's memos (up to 7 and
+    # 8 to 15 bytes): raised again and again, then closed by its own
+    # callback, then raising.
+    calls = Calls()
+
+    def close_on_second(n, a):
+        calls(n, a)
+        if len(calls.calls) == 2:
+            sub.close()
+
+    sub = api.watch(name, close_on_second)
+    for i in range(4):
+        sys.audit(name, i)
+    assert calls.calls == [(name, (0,)), (name, (1,))]
+    assert not sub.active
+    with api.watch(name, raise_boom):
+        for _ in range(2):
+            with pytest.raises(Boom):
+                sys.audit(name)
+    sys.audit(name)     # closed: nothing raises
+
+
 # -- callback exceptions --------------------------------------------------
 
 class Boom(Exception):
