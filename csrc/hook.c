@@ -528,6 +528,25 @@ count_hit(const pyaudit_targets *targets)
  * needs it. */
 #define SHORT_NAME ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
+/* What a delivery knows of an event before its first target: len is the
+ * name's length, with SHORT_NAME set when hash_or_block is its first
+ * block rather than its hash. */
+static inline void
+start_delivery(delivery *d, const char *event, PyObject *args,
+               uint64_t hash_or_block, size_t len)
+{
+    d->event = event;
+    d->len = len & ~SHORT_NAME;
+    d->block = len & SHORT_NAME ? hash_or_block : 0;
+    d->hash = (uint32_t)hash_or_block;
+    d->hash_pending = (len & SHORT_NAME) != 0;
+    d->args = args;
+    d->interp = NULL;
+    d->name = NULL;
+    d->time_ns = -1;
+    d->dropping_hooks = 0;
+}
+
 /* deliver_hit past the guards' early exit: out of line, so that the exit
  * needs no stack frame for the delivery. */
 static PYAUDIT_NOINLINE int
@@ -536,16 +555,7 @@ deliver_hit_to(pyaudit_table *table, const pyaudit_targets *targets,
                size_t len)
 {
     delivery d;
-    d.event = event;
-    d.len = len & ~SHORT_NAME;
-    d.block = len & SHORT_NAME ? hash_or_block : 0;
-    d.hash = (uint32_t)hash_or_block;
-    d.hash_pending = (len & SHORT_NAME) != 0;
-    d.args = args;
-    d.interp = NULL;
-    d.name = NULL;
-    d.time_ns = -1;
-    d.dropping_hooks = 0;
+    start_delivery(&d, event, args, hash_or_block, len);
     int result;
     if (targets->flags & PYAUDIT_TARGETS_NO_PYTHON) {
         /* Counting and recording run no Python code and never wait, so
@@ -579,13 +589,7 @@ watch_one(const pyaudit_targets *targets, const char *event, PyObject *args,
 {
     const pyaudit_sub *sub = targets->targets[0].sub;
     delivery d;
-    d.event = event;
-    d.len = len & ~SHORT_NAME;
-    d.block = len & SHORT_NAME ? hash_or_block : 0;
-    d.hash = (uint32_t)hash_or_block;
-    d.hash_pending = (len & SHORT_NAME) != 0;
-    d.interp = NULL;
-    d.name = NULL;
+    start_delivery(&d, event, args, hash_or_block, len);
     if (in_watch_callback || !pyaudit_sub_active(sub)
         || !audience_ok(sub, &d)
         || (sub->scope != NULL && !in_scope(sub))) {
