@@ -60,6 +60,14 @@ pyaudit_ctz64(unsigned long long x)
 #  define PYAUDIT_THREAD_LOCAL _Thread_local
 #endif
 
+/* Keep a computed pointer in its register: the compiler would otherwise
+ * compute a thread-local address again at each use. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYAUDIT_KEEP(p) __asm__("" : "+r"(p))
+#else
+#  define PYAUDIT_KEEP(p) ((void)0)
+#endif
+
 /* Atomics (GCC/Clang builtins; C11 <stdatomic.h> is not usable with
  * every compiler CPython supports).  Relaxed where only the value matters,
  * acquire/release where a pointer publishes what it points to.  On x86-64
@@ -179,6 +187,14 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_NEW_INTERPRETERS_ANNOUNCED 1
 #else
 #  define PYAUDIT_NEW_INTERPRETERS_ANNOUNCED 0
+#endif
+
+/* From 3.13 CPython describes the layout of its runtime state for
+ * debuggers (_Py_DebugOffsets, at the start of _PyRuntime), among it
+ * where the list of interpreters starts and where each links the next:
+ * the core reads the list in place rather than through two calls. */
+#if PY_VERSION_HEX >= 0x030D0000 && !defined(PYAUDIT_FREE_THREADED)
+#  define PYAUDIT_RUNTIME_OFFSETS 1
 #endif
 
 /* Vectorcall is public from 3.9; 3.8 has the same function under a

@@ -38,6 +38,79 @@ pyaudit_core_init(void)
     pyaudit_hook_init();
 }
 
+/* ---- where CPython keeps its interpreters ------------------------------- */
+
+#ifdef PYAUDIT_RUNTIME_OFFSETS
+/* CPython's runtime state (exported data), which starts with its debug
+ * offsets; the first fields, the same from 3.13 to 3.15, are these. */
+extern char _PyRuntime[];
+
+typedef struct {
+    char cookie[8];             /* "xdebugpy" */
+    uint64_t version;           /* PY_VERSION_HEX of the runtime */
+    uint64_t free_threaded;
+    uint64_t runtime_size;
+    uint64_t runtime_finalizing;
+    uint64_t runtime_interpreters_head;
+    uint64_t interpreter_size;
+    uint64_t interpreter_id;
+    uint64_t interpreter_next;
+} debug_offsets;
+#endif
+
+PyInterpreterState *
+pyaudit_core_sole_interpreter_by_calls(void)
+{
+    PyInterpreterState *head = PyInterpreterState_Head();
+    return head != NULL && PyInterpreterState_Next(head) == NULL ? head
+                                                                 : NULL;
+}
+
+const char *
+pyaudit_core_interpreter_check(void)
+{
+    if (PYAUDIT_NEW_INTERPRETERS_ANNOUNCED) {
+        return "flag";
+    }
+    return PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.interpreters_head) != NULL
+           ? "in place" : "calls";
+}
+
+/* Let pyaudit_core_sole_interpreter read the list of interpreters in
+ * place, if CPython describes where it is and the description agrees
+ * with PyInterpreterState_Head and _Next now (with Python initialized);
+ * otherwise it keeps calling them. */
+static void
+find_interpreter_list(void)
+{
+#ifdef PYAUDIT_RUNTIME_OFFSETS
+    if (PYAUDIT_LOAD_RELAXED(pyaudit_hot.interpreters_head) != NULL) {
+        return;
+    }
+    const debug_offsets *offsets = (const debug_offsets *)_PyRuntime;
+    if (memcmp(offsets->cookie, "xdebugpy", 8) != 0
+        || offsets->version >> 16 != PY_VERSION_HEX >> 16
+        || offsets->free_threaded != 0
+        || offsets->runtime_interpreters_head + sizeof(void *)
+           > offsets->runtime_size
+        || offsets->interpreter_next + sizeof(void *)
+           > offsets->interpreter_size) {
+        return;
+    }
+    PyInterpreterState *const *head_at = (PyInterpreterState *const *)(
+        _PyRuntime + offsets->runtime_interpreters_head);
+    PyInterpreterState *head = *head_at;
+    if (head == NULL || head != PyInterpreterState_Head()
+        || *(PyInterpreterState *const *)(
+               (const char *)head + offsets->interpreter_next)
+           != PyInterpreterState_Next(head)) {
+        return;
+    }
+    pyaudit_hot.next_offset = (size_t)offsets->interpreter_next;
+    PYAUDIT_STORE_RELEASE(pyaudit_hot.interpreters_head, head_at);
+#endif
+}
+
 /* ---- publishing ----------------------------------------------------------- */
 
 /* Whether a thread outside the writer's GIL may run the hook (sync.h). */
@@ -410,6 +483,7 @@ pyaudit_core_install(void)
     int result = add_internal_sub_locked();
     if (result == 0 && Py_IsInitialized()) {
         PyInterpreterState *main_interp = PyInterpreterState_Main();
+        find_interpreter_list();
         PYAUDIT_STORE_RELAXED(pyaudit_hot.main_interp, main_interp);
         PYAUDIT_STORE_RELAXED(pyaudit_hot.only_main,
                               !other_interpreters_exist(main_interp));

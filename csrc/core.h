@@ -35,6 +35,10 @@
  * copies and meets another table is as one that ran just before or after
  * the publish, which a subscribe or close still under way allows. */
 typedef struct {
+    uint64_t first_two[256];    /* the current table's first_two, or
+                                   every bit set if it may not be used (a
+                                   default target); first, so that the
+                                   hook indexes it from the symbol */
     pyaudit_table *table;       /* the current table (the core's
                                    reference); never NULL */
     PyInterpreterState *main_interp;    /* borrowed, or NULL before the
@@ -42,11 +46,13 @@ typedef struct {
     int only_main;              /* before 3.12: no interpreter but the
                                    main one has existed since the hook was
                                    installed */
+    PyInterpreterState *const *interpreters_head;  /* where CPython keeps
+                                   its list of interpreters, found at
+                                   install (PYAUDIT_RUNTIME_OFFSETS), or
+                                   NULL: ask PyInterpreterState_Head */
+    size_t next_offset;         /* of an interpreter's link to the next */
     uint64_t generation;        /* the current table's generation: a
                                    memo (table.h) of it is current */
-    uint64_t first_two[256];    /* the current table's first_two, or every
-                                   bit set if it may not be used (a
-                                   default target) */
 } pyaudit_hot_state;
 
 extern pyaudit_hot_state pyaudit_hot;
@@ -60,8 +66,14 @@ pyaudit_hot_rejects_block(uint64_t block)
     return !((bits >> ((block >> 8) & 63)) & 1);
 }
 
+/* pyaudit_core_sole_interpreter through PyInterpreterState_Head and _Next
+ * (out of line). */
+PyInterpreterState *pyaudit_core_sole_interpreter_by_calls(void);
+
 /* The main interpreter, if it is the only one (every event then comes from
- * it); otherwise NULL.  For hits: it costs a few calls from 3.12. */
+ * it); otherwise NULL.  For hits: from 3.12 it reads CPython's list of
+ * interpreters, in place where the install found it (3.13 on), else with
+ * two calls. */
 static inline PyInterpreterState *
 pyaudit_core_sole_interpreter(void)
 {
@@ -69,10 +81,24 @@ pyaudit_core_sole_interpreter(void)
         return PYAUDIT_LOAD_RELAXED(pyaudit_hot.only_main)
                ? PYAUDIT_LOAD_RELAXED(pyaudit_hot.main_interp) : NULL;
     }
-    PyInterpreterState *head = PyInterpreterState_Head();
-    return head != NULL && PyInterpreterState_Next(head) == NULL ? head
-                                                                 : NULL;
+#ifdef PYAUDIT_RUNTIME_OFFSETS
+    PyInterpreterState *const *head_at =
+        PYAUDIT_LOAD_ACQUIRE(pyaudit_hot.interpreters_head);
+    if (PYAUDIT_LIKELY(head_at != NULL)) {
+        PyInterpreterState *only = PYAUDIT_LOAD_RELAXED(*head_at);
+        PyInterpreterState *const *next_at = (PyInterpreterState *const *)(
+            (const char *)only + pyaudit_hot.next_offset);
+        return only != NULL && PYAUDIT_LOAD_RELAXED(*next_at) == NULL
+               ? only : NULL;
+    }
+#endif
+    return pyaudit_core_sole_interpreter_by_calls();
 }
+
+/* How pyaudit_core_sole_interpreter answers: "flag" (the event CPython
+ * raises before a new interpreter exists), "in place" (its list of
+ * interpreters, read where the install found it) or "calls". */
+const char *pyaudit_core_interpreter_check(void);
 
 /* Once per process; idempotent. */
 void pyaudit_core_init(void);

@@ -513,12 +513,19 @@ count_hit(const pyaudit_targets *targets)
         return count_hit_scoped(targets);
     }
     const pyaudit_target *target = targets->targets;
-    const pyaudit_target *end = target + targets->count;
-    do {
+    if (PYAUDIT_LIKELY(targets->count == 1)) {
         if (pyaudit_sub_active(target->sub)) {
             pyaudit_counts_bump(target->count_cell);
         }
-    } while (++target < end);
+    }
+    else {
+        const pyaudit_target *end = target + targets->count;
+        do {
+            if (pyaudit_sub_active(target->sub)) {
+                pyaudit_counts_bump(target->count_cell);
+            }
+        } while (++target < end);
+    }
     leave_reader_section();
     return 0;
 }

@@ -1035,6 +1035,14 @@ module_unsubscribe_sink(PyObject *module, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+module_interpreter_check(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyUnicode_FromString(pyaudit_core_interpreter_check());
+}
+
 static PyMethodDef module_methods[] = {
     {"subscribe", (PyCFunction)(void (*)(void))module_subscribe,
      METH_VARARGS | METH_KEYWORDS,
@@ -1056,6 +1064,9 @@ static PyMethodDef module_methods[] = {
      "when this interpreter ends."},
     {"_unsubscribe_sink", module_unsubscribe_sink, METH_O,
      "_unsubscribe_sink(id): close a sink made by _subscribe_sink."},
+    {"_interpreter_check", module_interpreter_check, METH_NOARGS,
+     "_interpreter_check() -> 'flag', 'in place' or 'calls': how a hit "
+     "learns whether the main interpreter is the only one."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -405,6 +405,7 @@ static inline PYAUDIT_NO_SANITIZE_ADDRESS const pyaudit_name_memo *
 pyaudit_recall(uint64_t generation, const char *name, uint64_t block)
 {
     const pyaudit_name_memo *memo = pyaudit_memo_slot(name);
+    PYAUDIT_KEEP(memo);
     if (memo->generation != generation) {
         return NULL;
     }

@@ -28,6 +28,26 @@ def run(name, *args, **kwargs):
     return result
 
 
+# -- how a hit learns that other interpreters exist --------------------------
+
+def test_hits_read_the_interpreter_list_as_each_version_allows():
+    # Before 3.12 a flag follows the event CPython raises before a new
+    # interpreter exists; 3.12 asks PyInterpreterState_Head and _Next;
+    # from 3.13 the install finds the list through CPython's debug offsets
+    # and hits read it in place (the kinds test holds that the answer is
+    # right while subinterpreters run).
+    import pyaudit
+    from pyaudit import _pyaudit
+    with pyaudit.count("pyaudit_test.interpreter_check"):
+        check = _pyaudit._interpreter_check()
+    if sys.version_info < (3, 12):
+        assert check == "flag"
+    elif sys.version_info < (3, 13):
+        assert check == "calls"
+    else:
+        assert check == "in place"
+
+
 # -- every kind inside subinterpreters ---------------------------------------
 
 @pytest.fixture(scope="module")
