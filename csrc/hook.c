@@ -7,6 +7,7 @@
 #include "hook.h"
 #include "core.h"
 #include "frames.h"
+#include "rule_quick.h"
 #include "rules.h"
 #include "scope.h"
 #include "sync.h"
@@ -646,6 +647,47 @@ deliver_guarded(pyaudit_table *table, const pyaudit_targets *targets,
     return deliver_hit_to(table, targets, event, args, hash_or_block, len);
 }
 
+/* In the len of write_guard_writes: pyaudit_quick_writing could not
+ * decide (-2) rather than found a write (1). */
+#define WRITES_UNDECIDED ((size_t)1 << (sizeof(size_t) * 8 - 2))
+
+/* write_guard_one past a read: the rest of the rules, then the delivery
+ * if they hold.  Out of line, so that a read needs no stack frame; six
+ * arguments, so that the call needs none either. */
+static PYAUDIT_NOINLINE int
+write_guard_writes(pyaudit_table *table, const pyaudit_targets *targets,
+                   const char *event, PyObject *args, uint64_t hash_or_block,
+                   size_t len)
+{
+    const pyaudit_target *target = targets->targets;
+    int writes = len & WRITES_UNDECIDED ? -2 : 1;
+    if (pyaudit_rules_decide_writes_in_c(target->sub->rules, target->roles,
+                                         args, writes) == 0) {
+        leave_reader_section();
+        return 0;
+    }
+    return deliver_hit_to(table, targets, event, args, hash_or_block,
+                          len & ~WRITES_UNDECIDED);
+}
+
+/* deliver_guarded for a list of one write guard
+ * (PYAUDIT_TARGETS_ONE_WRITE_GUARD): a read is decided without a call, so
+ * without a stack frame. */
+static PYAUDIT_NOINLINE int
+write_guard_one(pyaudit_table *table, const pyaudit_targets *targets,
+                const char *event, PyObject *args, uint64_t hash_or_block,
+                size_t len)
+{
+    const pyaudit_target *target = targets->targets;
+    int writes = pyaudit_quick_open_writing(target->roles, args);
+    if (PYAUDIT_LIKELY(writes == 0) || !pyaudit_sub_active(target->sub)) {
+        leave_reader_section();
+        return 0;
+    }
+    return write_guard_writes(table, targets, event, args, hash_or_block,
+                              writes < 0 ? len | WRITES_UNDECIDED : len);
+}
+
 /* Any other hit: deliver to targets (a list whose every target has rules
  * is decided first, by deliver_guarded).  Out of line, so that the lookups
  * before it need few registers; two tail calls, so that it needs no stack
@@ -656,6 +698,10 @@ deliver_hit(pyaudit_table *table, const pyaudit_targets *targets,
             const char *event, PyObject *args, uint64_t hash_or_block,
             size_t len)
 {
+    if (targets->flags & PYAUDIT_TARGETS_ONE_WRITE_GUARD) {
+        return write_guard_one(table, targets, event, args, hash_or_block,
+                               len);
+    }
     if (targets->flags & PYAUDIT_TARGETS_ONE_WATCH) {
         return watch_one(targets, event, args, hash_or_block, len);
     }
@@ -732,10 +778,14 @@ deliver_recalled(pyaudit_table *table, const pyaudit_name_memo *memo,
     if (targets->flags & PYAUDIT_TARGETS_COUNT_ONLY) {
         return count_hit(targets);
     }
-    return memo->len < 8
-        ? deliver_hit(table, targets, event, args, memo->block0,
-                      memo->len | SHORT_NAME)
-        : deliver_hit(table, targets, event, args, memo->hash, memo->len);
+    uint64_t hash_or_block = memo->len < 8 ? memo->block0 : memo->hash;
+    size_t len = memo->len < 8 ? memo->len | SHORT_NAME : memo->len;
+    if (targets->flags & PYAUDIT_TARGETS_ONE_WRITE_GUARD) {
+        /* A write guard's common case, a read, straight to its test. */
+        return write_guard_one(table, targets, event, args, hash_or_block,
+                               len);
+    }
+    return deliver_hit(table, targets, event, args, hash_or_block, len);
 }
 
 /* A name of at most 7 bytes with a '.' where a prefix key ends: its

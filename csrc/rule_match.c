@@ -8,29 +8,15 @@
  * here leaves an exception set.
  */
 #include "rules_compiled.h"
+#include "rule_quick.h"
 #include "bytes.h"
 #include "paths.h"
 
-#include <fcntl.h>
 #include <string.h>
 
-#define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
-
-/* Whether a str's data can be read without a call (PyUnicode_READY()
- * before 3.12 may make it ready, a call). */
-#if PY_VERSION_HEX < 0x030C0000
-#  define STR_IS_READY(op) PyUnicode_IS_READY(op)
-#else
-#  define STR_IS_READY(op) 1
-#endif
-
-/* For the few steps of a guard's common case (an open for reading):
- * inlined even where the compiler would rather call. */
-#if defined(__GNUC__)
-#  define HOT_INLINE static inline __attribute__((always_inline))
-#else
-#  define HOT_INLINE static inline
-#endif
+const unsigned char pyaudit_mode_writes[128] = {
+    ['w'] = 1, ['a'] = 1, ['x'] = 1, ['+'] = 1,
+};
 
 /* Bytes read from an argument; owner keeps them alive when they are not
  * the argument's own (owned reference, or NULL). */
@@ -39,23 +25,6 @@ typedef struct {
     size_t len;
     PyObject *owner;
 } byte_view;
-
-/* args[position] (borrowed), or NULL when the event has no such
- * argument. */
-static inline PyObject *
-argument(PyObject *args, int position)
-{
-    if (position < 0 || position >= PyTuple_GET_SIZE(args)) {
-        return NULL;
-    }
-    return PyTuple_GET_ITEM(args, position);
-}
-
-static inline int
-is_none(PyObject *value)
-{
-    return value == NULL || value == Py_None;
-}
 
 /* The roles of an event the patterns match, or NULL if unknown. */
 static inline const pyaudit_event_roles *
@@ -747,42 +716,6 @@ pyaudit_rules_match(const pyaudit_rules *rules, const char *name,
                                      args);
 }
 
-/* decide_writing() for the shapes open() gives (a ready ASCII mode, flags
- * of one digit, None), without a call, so without a stack frame; -2 for
- * any other shape (then ask decide_writing). */
-HOT_INLINE int
-quick_writing(const pyaudit_event_roles *roles, PyObject *args)
-{
-    if (roles == NULL || roles->writes
-        || (roles->open_mode < 0 && roles->open_flags < 0)) {
-        return -2;
-    }
-    int decided = 0, writes = 0;
-    PyObject *mode = argument(args, roles->open_mode);
-    if (!is_none(mode)) {
-        if (!PyUnicode_Check(mode) || !STR_IS_READY(mode)
-            || !PyUnicode_IS_ASCII(mode)) {
-            return -2;
-        }
-        const char *c = (const char *)PyUnicode_DATA(mode);
-        for (; *c != '\0' && !writes; c++) {
-            writes = *c == 'w' || *c == 'a' || *c == 'x' || *c == '+';
-        }
-        decided = 1;
-    }
-    PyObject *flags = argument(args, roles->open_flags);
-    if (!is_none(flags)) {
-        long long small;
-        if (!PyLong_CheckExact(flags)
-            || !pyaudit_compact_long(flags, &small)) {
-            return -2;
-        }
-        writes |= (small & WRITE_FLAGS) != 0;
-        decided = 1;
-    }
-    return decided ? writes : -2;
-}
-
 /* pyaudit_rules_decide_in_c past the writing test (out of line, so that
  * the test needs no stack frame); writes is quick_writing's answer. */
 static PYAUDIT_NOINLINE int
@@ -801,10 +734,24 @@ decide_rest_in_c(const pyaudit_rules *rules,
 }
 
 int
+pyaudit_rules_decide_writes_in_c(const pyaudit_rules *rules,
+                                 const pyaudit_event_roles *roles,
+                                 PyObject *args, int writes)
+{
+    return decide_rest_in_c(rules, roles, args, writes);
+}
+
+int
+pyaudit_rules_want_writes_only(const pyaudit_rules *rules)
+{
+    return rules->any_writing && rules->writing_only;
+}
+
+int
 pyaudit_rules_decide_in_c(const pyaudit_rules *rules,
                           const pyaudit_event_roles *roles, PyObject *args)
 {
-    int writes = rules->any_writing ? quick_writing(roles, args) : -1;
+    int writes = rules->any_writing ? pyaudit_quick_writing(roles, args) : -1;
     if (writes == 0 && rules->writing_only) {
         return 0;               /* a guard's common case: a read */
     }

@@ -51,6 +51,17 @@ int pyaudit_rules_decide_in_c(const pyaudit_rules *rules,
                               const pyaudit_event_roles *roles,
                               PyObject *args);
 
+/* Whether the rules hold only for events that write (every alternative
+ * asks writing = true): pyaudit_quick_writing's 0 then decides that they
+ * hold for none. */
+int pyaudit_rules_want_writes_only(const pyaudit_rules *rules);
+
+/* pyaudit_rules_decide_in_c for an event that pyaudit_quick_writing
+ * found to write (writes: 1) or could not decide (-2). */
+int pyaudit_rules_decide_writes_in_c(const pyaudit_rules *rules,
+                                     const pyaudit_event_roles *roles,
+                                     PyObject *args, int writes);
+
 /* The text the rules were compiled from (owned by rules), as listed by
  * pyaudit.subscriptions().  pyaudit's Python layer always passes the
  * canonical text (pyaudit.Where's rendering); a C host gets back what it

@@ -334,10 +334,17 @@ set_flags(pyaudit_targets *list, int exact)
             list->flags |= PYAUDIT_TARGETS_SCOPED;
         }
     }
-    const pyaudit_sub *first = list->targets[0].sub;
+    const pyaudit_target *only = &list->targets[0];
+    const pyaudit_sub *first = only->sub;
     if (list->count == 1 && first->kind == PYAUDIT_KIND_WATCH
         && plain(first) && first->audience == PYAUDIT_AUDIENCE_OWN) {
         list->flags |= PYAUDIT_TARGETS_ONE_WATCH;
+    }
+    if (list->count == 1 && first->rules != NULL && only->roles_known
+        && only->roles != NULL && !only->roles->writes
+        && (only->roles->open_mode >= 0 || only->roles->open_flags >= 0)
+        && pyaudit_rules_want_writes_only(first->rules)) {
+        list->flags |= PYAUDIT_TARGETS_ONE_WRITE_GUARD;
     }
 }
 

@@ -61,6 +61,10 @@ typedef struct {
 #define PYAUDIT_TARGETS_SCOPED 16       /* some target has a scope */
 #define PYAUDIT_TARGETS_ONE_WATCH 32    /* one target: a watch of its own
                                            interpreter without rules */
+#define PYAUDIT_TARGETS_ONE_WRITE_GUARD 64  /* one target, whose rules
+                                           hold only for writes, under an
+                                           exact key whose roles say where
+                                           open()'s mode or flags are */
 
 typedef struct {
     uint32_t count;             /* at least 1: empty lists are NULL */
