@@ -686,9 +686,22 @@ static PYAUDIT_NOINLINE int
 other_conditions_hold(const pyaudit_alternative *alt,
                       const pyaudit_event_roles *roles, PyObject *args)
 {
-    return paths_hold(alt, roles, args) && endpoint_holds(alt, roles, args)
-           && programs_hold(alt, roles, args)
-           && modules_hold(alt, roles, args) && args_hold(alt, roles, args);
+    return paths_hold(alt, roles, args)
+           && (!alt->beyond_paths
+               || (endpoint_holds(alt, roles, args)
+                   && programs_hold(alt, roles, args)
+                   && modules_hold(alt, roles, args)
+                   && args_hold(alt, roles, args)));
+}
+
+/* Whether one alternative holds, given decide_writing()'s answer. */
+static inline int
+alternative_holds(const pyaudit_alternative *alt,
+                  const pyaudit_event_roles *roles, PyObject *args,
+                  int writes)
+{
+    return (alt->writing < 0 || writes == alt->writing)
+           && other_conditions_hold(alt, roles, args);
 }
 
 /* Whether one of the alternatives holds; writes is decide_writing()'s
@@ -698,10 +711,12 @@ some_alternative_holds(const pyaudit_rules *rules,
                        const pyaudit_event_roles *roles, PyObject *args,
                        int writes)
 {
+    const pyaudit_alternative *alt = rules->alternatives;
+    if (rules->nalternatives == 1) {
+        return alternative_holds(alt, roles, args, writes);
+    }
     for (size_t i = 0; i < rules->nalternatives; i++) {
-        const pyaudit_alternative *alt = &rules->alternatives[i];
-        if ((alt->writing < 0 || writes == alt->writing)
-            && other_conditions_hold(alt, roles, args)) {
+        if (alternative_holds(&alt[i], roles, args, writes)) {
             return 1;
         }
     }

@@ -496,6 +496,11 @@ check_alternative(const pyaudit_toml_value *table, pyaudit_alternative *alt)
             return -1;
         }
     }
+    alt->beyond_paths = alt->hosts_given[0] || alt->hosts_given[1]
+                        || alt->ports != NULL
+                        || alt->programs[0].given || alt->programs[1].given
+                        || alt->modules[0].given || alt->modules[1].given
+                        || alt->nargs > 0;
     return 0;
 }
 

@@ -68,6 +68,9 @@ typedef struct {
     pyaudit_strings modules[2];
     pyaudit_arg_test *args;     /* owned */
     size_t nargs;
+    int beyond_paths;           /* a host, port, program, module or args
+                                   condition is given (else the paths
+                                   decide what writing leaves) */
 } pyaudit_alternative;
 
 /* Where an event name's roles start their search in slots: a hash of its
