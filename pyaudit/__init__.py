@@ -120,6 +120,10 @@ _LAZY = {
     "Policy": ("_policy.policy", "Policy"),
     "PolicyRule": ("_policy.policy", "PolicyRule"),
 }
+# pyaudit's modules that importing the package used to import: still
+# attributes of the package, imported when first asked for
+_SUBMODULES = ("_api", "_build_flags", "_catalog", "_logging", "_patterns",
+               "_types", "_where")
 # the functions of the default API, bound to the core
 _API_NAMES = ("Filter", "watch", "record", "count", "deny", "subscriptions",
               "load_policy")
@@ -140,6 +144,10 @@ def __getattr__(name):
                     globals()[attribute] = getattr(api, attribute)
                 globals()["_default"] = api
         return api if name == "_default" else globals()[name]
+    if name in _SUBMODULES:
+        module = "%s.%s" % (__name__, name)
+        __import__(module)
+        return sys.modules[module]
     if name in _LAZY:
         module, attribute = _LAZY[name]
         module = "%s.%s" % (__name__, module)

@@ -35,6 +35,17 @@ def test_every_public_name_is_there_when_asked_for():
     assert run_python(code)[:2] == (0, "ok\n")
 
 
+def test_the_modules_import_used_to_load_are_still_attributes():
+    code = ("import sys, pyaudit\n"
+            "for name in ('_api', '_build_flags', '_catalog', '_logging',\n"
+            "             '_patterns', '_types', '_where'):\n"
+            "    module = getattr(pyaudit, name)\n"
+            "    assert module is sys.modules['pyaudit.' + name], name\n"
+            "assert pyaudit._catalog._catalog is None  # the data is not read\n"
+            "print('ok')\n")
+    assert run_python(code)[:2] == (0, "ok\n")
+
+
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         pyaudit.nothing
