@@ -99,6 +99,9 @@ if sys.platform != "win32":
 
 setup(
     cmdclass=commands,
+    # The pyaudit command, without the "import re" of pip's console-script
+    # template (scripts/pyaudit says why).
+    scripts=["scripts/pyaudit"],
     ext_modules=[
         Extension(
             "pyaudit._pyaudit",

@@ -2,9 +2,16 @@
 process, against plain ``python -c pass``.
 
     python benchmarks/test_run_startup.py [--rounds N] [--runs N]
+        [--python PYTHON ...]
 
-prints a table: for each command, the median over the rounds of the
-fastest of ``--runs`` runs, and its ratio to ``python -c pass``.
+prints a table for each PYTHON (default: this one; give the pythons of
+a venv with ``pip install .`` and of one with ``pip install -e .`` to
+compare the two kinds of install): for each command, the median over
+the rounds of the fastest of ``--runs`` runs, and its ratio to ``python
+-c pass`` of the same PYTHON.  The kind of install is printed with it:
+in an editable install, setuptools' finder already makes plain python
+import much of what ``python -m`` and pyaudit import, so ratios there
+are lower.
 Rounds interleave the commands, so that the machine's drift reaches
 them all.  ``python -m pyaudit`` pays for python's ``-m`` (runpy and
 what it imports) and the ``pyaudit`` script for the ``re`` import of
@@ -25,11 +32,24 @@ import tempfile
 import time
 
 PYTHON = sys.executable
-SCRIPT = os.path.join(os.path.dirname(PYTHON), "pyaudit")
+
+
+def script_of(python):
+    return os.path.join(os.path.dirname(python), "pyaudit")
+
+
+def install_kind(python):
+    """"editable" or "regular": how pyaudit is installed for ``python``."""
+    code = ("import os, site; print(any(name.startswith('__editable__') "
+            "and 'pyaudit' in name for directory in site.getsitepackages() "
+            "if os.path.isdir(directory) for name in os.listdir(directory)))")
+    done = subprocess.run([python, "-c", code], stdout=subprocess.PIPE,
+                          universal_newlines=True, check=True)
+    return "editable" if done.stdout.strip() == "True" else "regular"
 
 
 @contextlib.contextmanager
-def prepared():
+def prepared(python=PYTHON):
     """(the commands, the environment to run them in): bytecode caches
     written and used (runs warm them up), an empty module importable."""
     with tempfile.TemporaryDirectory() as directory:
@@ -40,14 +60,15 @@ def prepared():
             [directory] + [p for p in env.get("PYTHONPATH", "").split(
                 os.pathsep) if p])
         table = [
-            ("python -c pass", [PYTHON, "-c", "pass"]),
-            ("python -m <empty module>", [PYTHON, "-m", "empty_module"]),
+            ("python -c pass", [python, "-c", "pass"]),
+            ("python -m <empty module>", [python, "-m", "empty_module"]),
             ("python -m pyaudit run -c pass",
-             [PYTHON, "-m", "pyaudit", "run", "-c", "pass"]),
+             [python, "-m", "pyaudit", "run", "-c", "pass"]),
         ]
-        if os.path.exists(SCRIPT):
+        script = script_of(python)
+        if os.path.exists(script):
             table.append(("pyaudit run -c pass",
-                          [SCRIPT, "run", "-c", "pass"]))
+                          [script, "run", "-c", "pass"]))
         yield table, env
 
 
@@ -58,8 +79,8 @@ def run_once(argv, env):
     return time.perf_counter() - start
 
 
-def measure(rounds, runs):
-    with prepared() as (table, env):
+def measure(rounds, runs, python=PYTHON):
+    with prepared(python) as (table, env):
         for _, argv in table:           # warm caches: files, bytecode
             for _ in range(3):
                 run_once(argv, env)
@@ -75,13 +96,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--python", action="append", default=[],
+                        help="measure this python (repeatable; default: "
+                        "the one running this script)")
     args = parser.parse_args(argv)
-    results = measure(args.rounds, args.runs)
-    base = results[0][1]
-    print("Python %s, %s" % (sys.version.split()[0], PYTHON))
-    print("%-32s %9s %7s" % ("command", "ms", "ratio"))
-    for name, seconds in results:
-        print("%-32s %9.2f %7.2f" % (name, seconds * 1000, seconds / base))
+    for python in args.python or [PYTHON]:
+        results = measure(args.rounds, args.runs, python)
+        version = subprocess.run(
+            [python, "-c", "import sys; print(sys.version.split()[0])"],
+            stdout=subprocess.PIPE, universal_newlines=True,
+            check=True).stdout.strip()
+        base = results[0][1]
+        print("Python %s, %s (%s install)" % (version, python,
+                                               install_kind(python)))
+        print("%-32s %9s %7s" % ("command", "ms", "ratio"))
+        for name, seconds in results:
+            print("%-32s %9.2f %7.2f" % (name, seconds * 1000,
+                                         seconds / base))
 
 
 # -- pytest-benchmark -----------------------------------------------------------

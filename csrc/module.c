@@ -3,8 +3,9 @@
  * Types: Filter (a compiled pattern list, for pyaudit.Filter) and Handle
  * (one subscription, wrapped by pyaudit.Subscription and friends).
  * Functions: subscribe(), subscriptions(), _set_types() and
- * _subscribe_sink() (pyaudit.capi).  This module is the native backend's
- * one checker of its input: patterns, capacity, stack depth and
+ * _subscribe_sink() (pyaudit.capi); _getrlimit_nofile() and
+ * _setrlimit_nofile() for pyaudit run.  This module is the native
+ * backend's one checker of its input: patterns, capacity, stack depth and
  * interpreters are validated here and in the core, not in Python.
  */
 #include "capi.h"
@@ -18,6 +19,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_SYS_RESOURCE_H
+#  include <errno.h>
+#  include <sys/resource.h>
+#endif
 
 #define MAX_CAPACITY ((Py_ssize_t)1 << 30)
 
@@ -1043,6 +1048,87 @@ module_interpreter_check(PyObject *module, PyObject *unused)
     return PyUnicode_FromString(pyaudit_core_interpreter_check());
 }
 
+/* ---- the limit on open files, for pyaudit run ------------------------- */
+
+/* pyaudit run puts its private descriptors just above the soft limit on
+ * open files (pyaudit/_trace/output.py).  The resource module would tell
+ * it the limits, but importing it is the traced program's first import
+ * from the standard library's directories, which costs about 1 ms of
+ * start-up: these two functions are all pyaudit needs of it. */
+#ifdef HAVE_SYS_RESOURCE_H
+static PyObject *
+rlimit_value(rlim_t value)
+{
+    if (value == RLIM_INFINITY) {
+        return PyLong_FromLong(-1);
+    }
+    return PyLong_FromUnsignedLongLong((unsigned long long)value);
+}
+
+static PyObject *
+module_getrlimit_nofile(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    PyObject *soft = rlimit_value(limit.rlim_cur);
+    PyObject *hard = soft == NULL ? NULL : rlimit_value(limit.rlim_max);
+    PyObject *result = hard == NULL ? NULL : PyTuple_Pack(2, soft, hard);
+    Py_XDECREF(soft);
+    Py_XDECREF(hard);
+    return result;
+}
+
+static int
+rlimit_from(PyObject *value, rlim_t *out)
+{
+    long long number = PyLong_AsLongLong(value);
+    if (number == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (number < -1) {
+        PyErr_SetString(PyExc_ValueError, "a limit must be -1 "
+                        "(unlimited) or more");
+        return -1;
+    }
+    *out = number == -1 ? RLIM_INFINITY : (rlim_t)number;
+    return 0;
+}
+
+static PyObject *
+module_setrlimit_nofile(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *soft, *hard;
+    struct rlimit limit;
+    if (!PyArg_ParseTuple(args, "OO:_setrlimit_nofile", &soft, &hard)
+            || rlimit_from(soft, &limit.rlim_cur) < 0
+            || rlimit_from(hard, &limit.rlim_max) < 0) {
+        return NULL;
+    }
+    /* The event resource.setrlimit raises, with the same arguments. */
+    PyObject *limits = PyTuple_Pack(2, soft, hard);
+    int audited = limits == NULL ? -1 : PySys_Audit(
+        "resource.setrlimit", "iO", (int)RLIMIT_NOFILE, limits);
+    Py_XDECREF(limits);
+    if (audited < 0) {
+        return NULL;
+    }
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        if (errno == EINVAL) {
+            PyErr_SetString(PyExc_ValueError, "current limit exceeds "
+                            "maximum limit");
+            return NULL;
+        }
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    Py_RETURN_NONE;
+}
+#endif
+
 static PyMethodDef module_methods[] = {
     {"subscribe", (PyCFunction)(void (*)(void))module_subscribe,
      METH_VARARGS | METH_KEYWORDS,
@@ -1067,6 +1153,15 @@ static PyMethodDef module_methods[] = {
     {"_interpreter_check", module_interpreter_check, METH_NOARGS,
      "_interpreter_check() -> 'flag', 'in place' or 'calls': how a hit "
      "learns whether the main interpreter is the only one."},
+#ifdef HAVE_SYS_RESOURCE_H
+    {"_getrlimit_nofile", module_getrlimit_nofile, METH_NOARGS,
+     "_getrlimit_nofile() -> (soft, hard): the limits on open files, as "
+     "resource.getrlimit(resource.RLIMIT_NOFILE) gives them (-1: "
+     "unlimited)."},
+    {"_setrlimit_nofile", module_setrlimit_nofile, METH_VARARGS,
+     "_setrlimit_nofile(soft, hard): resource.setrlimit("
+     "resource.RLIMIT_NOFILE, (soft, hard)), its audit event included."},
+#endif
     {NULL, NULL, 0, NULL},
 };
 

@@ -16,16 +16,12 @@ abort.  This package has no assertions to rewrite; the marker in this
 docstring tells pytest so.
 """
 
+import _thread
 import os
+import sys
 
-from . import _api
-from ._build_flags import get_include
-from ._catalog import UnknownEventWarning, describe
-from ._errors import Denied, InstallError, PolicyError, PolicyProblem
-from ._logging import log_to
-from ._types import Event, SubscriptionInfo
+from ._errors import Denied, InstallError, PolicyError
 from ._version import __version__  # noqa: F401
-from ._where import Where
 
 
 __all__ = [
@@ -36,10 +32,6 @@ __all__ = [
     "count", "deny", "describe", "get_include", "load_policy", "log_to",
     "record", "subscriptions", "watch",
 ]
-
-Subscription = _api.Subscription
-Recorder = _api.Recorder
-Counter = _api.Counter
 
 _BACKENDS = ("native", "python")
 
@@ -97,26 +89,74 @@ def _api_for(name):
     if name not in _BACKENDS:
         raise ValueError("backend must be one of %s, not %r"
                          % (", ".join(_BACKENDS), name))
-    if name == _default.backend:
-        return _default
+    if name == backend:
+        return __getattr__("_default")
+    from . import _api
     return _api.API(_load_core(name))
 
 
-_default = _api.API(_choose_core())
-backend = _default.backend
-Filter = _default.Filter
-watch = _default.watch
-record = _default.record
-count = _default.count
-deny = _default.deny
-subscriptions = _default.subscriptions
-load_policy = _default.load_policy
+# The core is loaded now (importing pyaudit fails at once without it); the
+# rest of the package when first used.  ``pyaudit run`` imports pyaudit
+# before the program it runs and needs only the core: the API and its
+# modules (the events catalog, Where, the value types and what they
+# import: collections, contextvars, warnings) would cost that program
+# milliseconds of start-up.
+_core = _choose_core()
+backend = _core.backend
+
+# name: (module, attribute) of what is made on first use
+_LAZY = {
+    "Event": ("_types", "Event"),
+    "SubscriptionInfo": ("_types", "SubscriptionInfo"),
+    "Where": ("_where", "Where"),
+    "UnknownEventWarning": ("_catalog", "UnknownEventWarning"),
+    "describe": ("_catalog", "describe"),
+    "get_include": ("_build_flags", "get_include"),
+    "log_to": ("_logging", "log_to"),
+    "PolicyProblem": ("_errors", "PolicyProblem"),
+    "Subscription": ("_api", "Subscription"),
+    "Recorder": ("_api", "Recorder"),
+    "Counter": ("_api", "Counter"),
+    "Policy": ("_policy.policy", "Policy"),
+    "PolicyRule": ("_policy.policy", "PolicyRule"),
+}
+# pyaudit's modules that importing the package used to import: still
+# attributes of the package, imported when first asked for
+_SUBMODULES = ("_api", "_build_flags", "_catalog", "_logging", "_patterns",
+               "_types", "_where")
+# the functions of the default API, bound to the core
+_API_NAMES = ("Filter", "watch", "record", "count", "deny", "subscriptions",
+              "load_policy")
+
+
+_lock = _thread.allocate_lock()     # one default API, whichever thread asks
 
 
 def __getattr__(name):
-    """pyaudit.Policy and pyaudit.PolicyRule, imported when first asked
-    for (most programs never load a policy)."""
-    if name in ("Policy", "PolicyRule"):
-        from ._policy import policy
-        return getattr(policy, name)
+    """The public names beyond the core, imported when first asked for."""
+    if name == "_default" or name in _API_NAMES:
+        from . import _api
+        with _lock:
+            api = globals().get("_default")
+            if api is None:
+                api = _api.API(_core)
+                for attribute in _API_NAMES:
+                    globals()[attribute] = getattr(api, attribute)
+                globals()["_default"] = api
+        return api if name == "_default" else globals()[name]
+    if name in _SUBMODULES:
+        module = "%s.%s" % (__name__, name)
+        __import__(module)
+        return sys.modules[module]
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        module = "%s.%s" % (__name__, module)
+        __import__(module)
+        value = globals()[name] = getattr(sys.modules[module], attribute)
+        return value
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_API_NAMES)
+                  | {"_default"})

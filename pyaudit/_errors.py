@@ -1,6 +1,9 @@
-"""The exceptions pyaudit raises (shared by both backends)."""
+"""The exceptions pyaudit raises (shared by both backends).
 
-from collections import namedtuple
+The C extension imports this module when it loads, so it imports nothing
+at its top: ``PolicyProblem``, a namedtuple (``collections`` costs about
+2 ms of start-up), is made when first asked for.
+"""
 
 ARGS_SHOWN = 100    # characters of repr(args) a denial shows
 
@@ -48,22 +51,6 @@ class InstallError(RuntimeError):
     """
 
 
-class PolicyProblem(namedtuple("PolicyProblem", "source line key message")):
-    """One problem of a policy: ``source`` (the file, or a label such as
-    "<text>"), ``line`` (None when unknown), ``key`` (where in the
-    policy, e.g. "rule 2, where.paths_outside"; None for the whole
-    policy) and ``message``.  ``str()`` gives the one line shown."""
-
-    __slots__ = ()
-
-    def __str__(self):
-        where = self.source if self.line is None else "%s:%d" % (
-            self.source, self.line)
-        if self.key is None:
-            return "%s: %s" % (where, self.message)
-        return "%s: %s: %s" % (where, self.key, self.message)
-
-
 class PolicyError(ValueError):
     """A policy cannot be loaded: ``problems`` lists every one found (a
     tuple of ``PolicyProblem``), one per line of the message.  Nothing of
@@ -72,3 +59,34 @@ class PolicyError(ValueError):
     def __init__(self, problems):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _make_policy_problem():
+    from collections import namedtuple
+
+    class PolicyProblem(namedtuple("PolicyProblem",
+                                   "source line key message")):
+        """One problem of a policy: ``source`` (the file, or a label such as
+        "<text>"), ``line`` (None when unknown), ``key`` (where in the
+        policy, e.g. "rule 2, where.paths_outside"; None for the whole
+        policy) and ``message``.  ``str()`` gives the one line shown."""
+
+        __slots__ = ()
+        __qualname__ = "PolicyProblem"     # for pickle: a module global
+
+        def __str__(self):
+            where = self.source if self.line is None else "%s:%d" % (
+                self.source, self.line)
+            if self.key is None:
+                return "%s: %s" % (where, self.message)
+            return "%s: %s: %s" % (where, self.key, self.message)
+
+    return PolicyProblem
+
+
+def __getattr__(name):
+    """``PolicyProblem``, made on first use (see the module's docstring)."""
+    if name == "PolicyProblem":
+        value = globals()[name] = _make_policy_problem()
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -43,15 +43,39 @@ ABOVE_SOFT_SLOTS = 8        # pyaudit run holds at most 3 private descriptors
 OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
 
-def _limits():
-    """(resource module or None, soft limit, hard limit) on open files."""
+def _limit_functions():
+    """(getrlimit(), setrlimit(soft, hard)) for the limits on open files,
+    RLIM_INFINITY being -1: pyaudit's extension's, which spare the traced
+    program the import of ``resource`` (its first import from the
+    standard library's directories, about 1 ms), else resource's (the
+    pure-Python backend without the extension); None without either."""
+    try:
+        from .._pyaudit import _getrlimit_nofile, _setrlimit_nofile
+        return _getrlimit_nofile, _setrlimit_nofile
+    except ImportError:
+        pass
     try:
         import resource
     except ImportError:
+        return None
+    if resource.RLIM_INFINITY != -1:
+        return None
+
+    def setrlimit(soft, hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return (lambda: resource.getrlimit(resource.RLIMIT_NOFILE)), setrlimit
+
+
+def _limits():
+    """(setrlimit or None, soft limit, hard limit) on open files (-1:
+    unlimited)."""
+    functions = _limit_functions()
+    if functions is None:
         soft = os.sysconf("SC_OPEN_MAX")
         return None, soft, soft
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return resource, soft, hard
+    getrlimit, setrlimit = functions
+    soft, hard = getrlimit()
+    return setrlimit, soft, hard
 
 
 def _is_open(fd):
@@ -75,15 +99,15 @@ def move_high(fd):
     """Duplicate ``fd`` onto a free high descriptor (close-on-exec; see
     above), close ``fd`` and return the new number (``fd`` itself if no
     higher one is free)."""
-    resource, soft, hard = _limits()
-    unlimited = getattr(resource, "RLIM_INFINITY", -1)
-    if (resource is not None and soft != unlimited and soft < ABOVE_SOFT_CAP
-            and (hard == unlimited or hard > soft)):
+    setrlimit, soft, hard = _limits()
+    unlimited = -1
+    if (setrlimit is not None and soft != unlimited
+            and soft < ABOVE_SOFT_CAP and (hard == unlimited or hard > soft)):
         raised = soft + ABOVE_SOFT_SLOTS
         if hard != unlimited:
             raised = min(raised, hard)
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            setrlimit(raised, hard)
         except (OSError, ValueError):
             pass
         else:
@@ -92,7 +116,7 @@ def move_high(fd):
                 if target is not None:
                     return _move(fd, target)
             finally:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+                setrlimit(soft, hard)
     top = HIGH_FD_CAP if soft == unlimited else min(soft, HIGH_FD_CAP)
     target = _free_below(top, fd)
     return fd if target is None else _move(fd, target)

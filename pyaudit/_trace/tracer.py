@@ -24,8 +24,10 @@ PROCESS_EVENTS = ("os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
 
 
 def _core():
-    from .. import _default
-    return _default.core
+    """The core itself: the tracer needs neither the API nor what it
+    imports (see pyaudit/__init__.py)."""
+    from .. import _core
+    return _core
 
 
 def caller_finder(stop_frame=None, package_dir=PACKAGE_DIR):

@@ -25,6 +25,9 @@ _external = sys.modules["_frozen_importlib_external"]
 # From 3.9 python makes a relative script path absolute (without
 # normalising it) before it runs it.
 ABSOLUTE_RUN_FILENAME = sys.version_info >= (3, 9)
+# From 3.10 ``python -c`` compiles its code as text, ignoring a coding
+# cookie (before, as UTF-8 bytes that a cookie could re-decode).
+COMMAND_AS_TEXT = sys.version_info >= (3, 10)
 # From 3.13 ``python -c`` registers its code with linecache, so that
 # tracebacks show its lines.
 REGISTERS_COMMAND_SOURCE = sys.version_info >= (3, 13)
@@ -146,18 +149,24 @@ class Program:
     def _run_command(self):
         command = self.target + "\n"       # python adds the newline
         sys.audit("cpython.run_command", command)
-        code = compile(command.encode("utf-8"), "<string>", "exec",
-                       dont_inherit=True)
+        source = command if COMMAND_AS_TEXT else command.encode("utf-8")
+        register = None
         if REGISTERS_COMMAND_SOURCE:
             import linecache
             register = getattr(linecache, "_register_code", None)
+        if register is None or not hasattr(linecache, "_interactive_cache"):
             if register is not None:
-                # 3.13 keys the source by file name, later versions (which
-                # have _interactive_cache) by code object; python passes
-                # the key first.
-                key = (code if hasattr(linecache, "_interactive_cache")
-                       else "<string>")
-                register(key, command, "<string>")
+                # 3.13 keys the source by file name; python passes the
+                # key first.
+                register("<string>", command, "<string>")
+            # exec() compiles the text itself, raising the same "compile"
+            # event as compile(); compile() would also make the ast
+            # module's types the first time it is called (about 1 ms).
+            exec(source, self.main.__dict__)
+            return
+        # Later versions key the source by code object.
+        code = compile(source, "<string>", "exec", dont_inherit=True)
+        register(code, command, "<string>")
         exec(code, self.main.__dict__)
 
     def _run_module(self):

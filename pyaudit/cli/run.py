@@ -219,21 +219,22 @@ def _wrap(text, indent, width=79):
 def selection(values):
     """(pattern items, items the user gave, writes_only) from the -e
     values; see --help."""
-    from .. import Filter
     if not values:
         return DEFAULT_EVENTS, (), True
+    from .. import _core    # its Filter: pyaudit.Filter without the API
     given, use_defaults = [], False
     for value in values:
         text = value
         if text.startswith("+"):
             use_defaults, text = True, text[1:]
         try:
-            given += Filter(text).patterns
+            given += _core.Filter(text, None).items
         except (TypeError, ValueError) as exc:
             raise UsageError("bad -e %r: %s" % (value, exc))
     items = list(DEFAULT_EVENTS) if use_defaults else []
     items += [item for item in given if item not in items]
-    writes_only = use_defaults and not Filter(given).matches("open")
+    writes_only = use_defaults and not _core.Filter(given, None).matches(
+        "open", ())
     return tuple(items), tuple(given), writes_only
 
 

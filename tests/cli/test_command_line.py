@@ -1,5 +1,5 @@
-"""The command line as a whole: ``pyaudit`` (the console script,
-``pyaudit.cli:main``) and ``python -m pyaudit``."""
+"""The command line as a whole: ``pyaudit`` (the script scripts/pyaudit,
+which calls ``pyaudit.cli:main``) and ``python -m pyaudit``."""
 
 import os
 import platform
@@ -22,11 +22,32 @@ def run_module(*args, backend=None):
     return done.returncode, done.stdout, done.stderr
 
 
-def test_pyproject_declares_the_console_script():
+def test_setup_installs_the_pyaudit_script():
+    # A script, not a console-script entry point: pip's template for those
+    # imports re before pyaudit run's program starts.
+    with open(ROOT + "/setup.py", encoding="utf-8") as f:
+        assert 'scripts=["scripts/pyaudit"]' in f.read()
     with open(ROOT + "/pyproject.toml", encoding="utf-8") as f:
-        assert re.search(
-            r'^\[project\.scripts\]\npyaudit = "pyaudit\.cli:main"$',
-            f.read(), re.M)
+        assert "[project.scripts]" not in f.read()
+    with open(ROOT + "/scripts/pyaudit", encoding="utf-8") as f:
+        script = f.read()
+    assert script.startswith("#!python\n")
+    assert re.findall(r"^(?:import|from) .*", script, re.M) == [
+        "import sys", "from pyaudit.cli import main"]
+
+
+def test_the_installed_pyaudit_script_runs_the_command_line():
+    script = os.path.join(os.path.dirname(sys.executable), "pyaudit")
+    if not os.path.exists(script):
+        pytest.skip("no pyaudit script beside this python")
+    with open(script, encoding="utf-8") as f:
+        assert f.readline().startswith("#!")
+        assert "import re\n" not in f.read()
+    done = subprocess.run([script, "--version"], env=child_env(None),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("pyaudit %s " % pyaudit.__version__)
 
 
 @pytest.mark.parametrize("backend", ["native", "python"])
