@@ -1,5 +1,6 @@
 /* home.c: one interpreter's part of pyaudit (see home.h). */
 #include "home.h"
+#include "scope.h"
 #include "error.h"
 #include "sync.h"
 
@@ -132,4 +133,5 @@ pyaudit_home_set_types(pyaudit_home *home, PyObject *event_type,
     Py_XSETREF(home->event_type, Py_NewRef(event_type));
     Py_XSETREF(home->denied_type, Py_NewRef(denied_type));
     Py_XSETREF(home->scope_var, Py_NewRef(scope_var));
+    pyaudit_scopes_changed();   /* no memo of an older variable holds */
 }

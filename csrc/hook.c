@@ -19,6 +19,8 @@
 /* Set while a watch callback runs on this thread: events that the
  * callback raises are not delivered to watch callbacks again. */
 static PYAUDIT_FAST_THREAD_LOCAL int in_watch_callback;
+uint64_t pyaudit_scope_generation;
+PYAUDIT_FAST_THREAD_LOCAL pyaudit_scope_memo pyaudit_scope_memo_of;
 
 /* One event being delivered: what every kind may need, made once. */
 typedef struct {
@@ -91,24 +93,39 @@ token_in(PyObject *tokens, PyObject *token)
 }
 
 /* Whether the current context is inside sub's scope: its token is in the
- * tuple its home's context variable holds (no Python code runs).  The
- * variable's value comes from CPython's cache of it where that holds
- * (scope.h). */
+ * tuple its home's context variable holds (no Python code runs), as this
+ * thread remembers it (scope.h) or as the context says. */
+static PYAUDIT_NOINLINE int
+in_scope_asking(const pyaudit_sub *sub, PyThreadState *ts);
+
 static PYAUDIT_NOINLINE int
 in_scope(const pyaudit_sub *sub)
 {
-    /* borrowed: the current context keeps it */
-    PyObject *cached = pyaudit_contextvar_cached(sub->home->scope_var);
-    if (cached != NULL) {
-        return token_in(cached, sub->scope);
+    PyThreadState *ts = PyThreadState_Get();
+    PyObject *tokens;           /* borrowed */
+    if (pyaudit_scope_recall(sub->home->scope_var, ts, &tokens)) {
+        return tokens != NULL && token_in(tokens, sub->scope);
     }
-    PyObject *tokens = NULL;    /* owned */
-    if (PyContextVar_Get(sub->home->scope_var, NULL, &tokens) < 0) {
+    return in_scope_asking(sub, ts);
+}
+
+/* in_scope when this thread does not remember the variable's value: ask
+ * the context, and remember.  Out of line, so that in_scope needs almost
+ * no stack frame. */
+static PYAUDIT_NOINLINE int
+in_scope_asking(const pyaudit_sub *sub, PyThreadState *ts)
+{
+    PyObject *var = sub->home->scope_var;
+    uint64_t generation = pyaudit_scope_generation_now();
+    PyObject *value = NULL;     /* owned */
+    if (PyContextVar_Get(var, NULL, &value) < 0) {
         PyErr_Clear();
         return 0;
     }
-    int found = tokens != NULL && token_in(tokens, sub->scope);
-    Py_XDECREF(tokens);
+    int found = value != NULL && token_in(value, sub->scope);
+    /* The context (or the variable, for its default) keeps value. */
+    pyaudit_scope_remember(var, ts, generation, value);
+    Py_XDECREF(value);
     return found;
 }
 

@@ -16,6 +16,7 @@
 #include "hook.h"
 #include "pyaudit.h"
 #include "rules.h"
+#include "scope.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1041,6 +1042,15 @@ module_unsubscribe_sink(PyObject *module, PyObject *arg)
 }
 
 static PyObject *
+module_scopes_changed(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    pyaudit_scopes_changed();
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 module_interpreter_check(PyObject *module, PyObject *unused)
 {
     (void)module;
@@ -1150,6 +1160,9 @@ static PyMethodDef module_methods[] = {
      "when this interpreter ends."},
     {"_unsubscribe_sink", module_unsubscribe_sink, METH_O,
      "_unsubscribe_sink(id): close a sink made by _subscribe_sink."},
+    {"_scopes_changed", module_scopes_changed, METH_NOARGS,
+     "_scopes_changed(): a scope variable was set; forget which contexts "
+     "were outside every scope."},
     {"_interpreter_check", module_interpreter_check, METH_NOARGS,
      "_interpreter_check() -> 'flag', 'in place' or 'calls': how a hit "
      "learns whether the main interpreter is the only one."},

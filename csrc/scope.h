@@ -1,55 +1,84 @@
-/* scope.h: reading a scope's context variable without a call into the
- * context machinery, for the scope check of scoped subscriptions (hook.c).
+/* scope.h: this thread's memo of the scope variable, for the scope check
+ * of scoped subscriptions (hook.c).
  *
- * CPython keeps, in each ContextVar, the value last read or set with the
- * thread state and context version it holds for; PyContextVar_Get answers
- * from it when both match.  pyaudit_contextvar_cached reads that cache in
- * place, with exactly PyContextVar_Get's conditions, and leaves every
- * other case to PyContextVar_Get: where the layout is not known (before
- * 3.8, from 3.14, the free-threaded build, which has no cache) it always
- * does.
+ * A scoped subscription applies where its token is in the tuple its
+ * home's context variable holds.  PyContextVar_Get searches the current
+ * context for it (CPython caches only a found value, and only until
+ * another thread reads the variable), so each thread remembers the value
+ * it last read instead, with what keeps that value the current one:
+ *
+ *   - the thread state (its id) and its context version: CPython moves
+ *     context_ver on whenever the thread enters or leaves a context, and
+ *     so does every library that swaps contexts (CPython's own cache of a
+ *     variable relies on the same);
+ *   - pyaudit_scope_generation: the variable changes within a context
+ *     only when it is set, which only pyaudit does, and pyaudit then calls
+ *     pyaudit_scopes_changed (so does a new home's variable).
+ *
+ * While all three hold, the remembered tuple is the one the context maps
+ * the variable to (or the variable's default), so it is still alive: the
+ * memo borrows it.  The memo is the thread's own, written only by its
+ * hook calls.
  */
 #ifndef PYAUDIT_SCOPE_H
 #define PYAUDIT_SCOPE_H
 
 #include "compat.h"
 
-#if PY_VERSION_HEX >= 0x03080000 && PY_VERSION_HEX < 0x030E0000 \
-    && !defined(Py_GIL_DISABLED)
-#  define PYAUDIT_CONTEXTVAR_CACHE 1
-/* A ContextVar as Include/internal/pycore_context.h lays it out, the same
- * from 3.7 to 3.13 (with the GIL); only the cache is read. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *var_name;
-    PyObject *var_default;
-    PyObject *var_cached;       /* borrowed by the variable */
-    uint64_t var_cached_tsid;
-    uint64_t var_cached_tsver;
-    Py_hash_t var_hash;
-} pyaudit_contextvar_layout;
-#endif
+#include <stdint.h>
 
-/* The value of the context variable var in the current context, when
- * CPython's cache of it holds for this thread and context (a borrowed
- * reference, kept alive by the context); NULL when it does not (then ask
- * PyContextVar_Get).  Needs the GIL of var's interpreter. */
-static inline PyObject *
-pyaudit_contextvar_cached(PyObject *var)
+typedef struct {
+    PyObject *var;              /* compared only: the variable read */
+    PyObject *tokens;           /* borrowed: its value then, or NULL */
+    uint64_t tsid;              /* the thread state's id ... */
+    uint64_t tsver;             /* ... and context version then */
+    uint64_t generation;        /* pyaudit_scope_generation before */
+} pyaudit_scope_memo;
+
+extern uint64_t pyaudit_scope_generation;
+extern PYAUDIT_FAST_THREAD_LOCAL pyaudit_scope_memo pyaudit_scope_memo_of;
+
+/* A scope variable was set, or a home has a new one: forget every memo. */
+static inline void
+pyaudit_scopes_changed(void)
 {
-#ifdef PYAUDIT_CONTEXTVAR_CACHE
-    const pyaudit_contextvar_layout *v =
-        (const pyaudit_contextvar_layout *)var;
-    PyThreadState *ts = PyThreadState_Get();
-    if (PyContextVar_CheckExact(var) && ts->context != NULL
-        && v->var_cached != NULL && v->var_cached_tsid == ts->id
-        && v->var_cached_tsver == ts->context_ver) {
-        return v->var_cached;
+    __atomic_add_fetch(&pyaudit_scope_generation, 1, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t
+pyaudit_scope_generation_now(void)
+{
+    return __atomic_load_n(&pyaudit_scope_generation, __ATOMIC_ACQUIRE);
+}
+
+/* 1 with *tokens (borrowed, or NULL) when this thread remembers var's
+ * value in its current context (ts: the current thread state); else 0. */
+static inline int
+pyaudit_scope_recall(PyObject *var, const PyThreadState *ts,
+                     PyObject **tokens)
+{
+    const pyaudit_scope_memo *memo = &pyaudit_scope_memo_of;
+    if (memo->var != var || memo->tsid != ts->id
+        || memo->tsver != ts->context_ver
+        || memo->generation != pyaudit_scope_generation_now()) {
+        return 0;
     }
-#else
-    (void)var;
-#endif
-    return NULL;
+    *tokens = memo->tokens;
+    return 1;
+}
+
+/* Remember tokens (var's value in the current context, or NULL), read
+ * after generation was. */
+static inline void
+pyaudit_scope_remember(PyObject *var, const PyThreadState *ts,
+                       uint64_t generation, PyObject *tokens)
+{
+    pyaudit_scope_memo *memo = &pyaudit_scope_memo_of;
+    memo->var = var;
+    memo->tokens = tokens;
+    memo->tsid = ts->id;
+    memo->tsver = ts->context_ver;
+    memo->generation = generation;
 }
 
 #endif /* PYAUDIT_SCOPE_H */

@@ -24,6 +24,7 @@ it owns itself (scoped=) and wraps handles.
 """
 
 import contextvars
+import sys
 
 from . import _catalog
 from ._errors import Denied
@@ -43,6 +44,15 @@ class _ScopeToken:
     identity)."""
 
     __slots__ = ("__weakref__",)
+
+
+def _set_scopes(scopes):
+    """Make ``scopes`` this context's.  The native core remembers which
+    contexts hold no scope: it is told (whichever core subscribed)."""
+    SCOPES.set(scopes)
+    native = sys.modules.get("pyaudit._pyaudit")
+    if native is not None:
+        native._scopes_changed()
 
 
 class Subscription:
@@ -101,7 +111,7 @@ class Subscription:
             # anyway.
             scopes = SCOPES.get()
             if self._scope in scopes:
-                SCOPES.set(tuple(s for s in scopes if s is not self._scope))
+                _set_scopes(tuple(s for s in scopes if s is not self._scope))
 
     def __enter__(self):
         return self
@@ -220,7 +230,7 @@ class API:
             handle.close()
             raise
         if scope is not None:
-            SCOPES.set(SCOPES.get() + (scope,))
+            _set_scopes(SCOPES.get() + (scope,))
         return cls(handle, kind, scope)
 
     def watch(self, patterns, callback, *, where=None, scoped=False):

@@ -32,8 +32,8 @@ def test_scoped_count_sees_only_its_own_context(api, ename):
 
 
 def test_scope_follows_every_change_of_context(api, ename):
-    """The native hook reads the scope variable through CPython's cache of
-    it where that holds: raised again and again in one context (cached),
+    """The native hook remembers, per thread, the scope variable's value
+    in its context: raised again and again in one context (remembered),
     after a set in the same context, in a context entered and left, in
     another thread and back, every answer is the slow path's."""
     import contextvars
@@ -64,6 +64,29 @@ def test_scope_follows_every_change_of_context(api, ename):
         outside.run(raise_event, ename)
     raise_event(ename)                      # closed
     assert counter.counts() == {ename: expected}
+
+
+def test_scope_opened_where_events_were_outside_applies_at_once(api,
+                                                                   ename):
+    # A scope opened in another context makes this one's events outside
+    # it, which the native hook then remembers for this context; a scope
+    # opened here (no context switch between) must count the very next
+    # event, and stop at its close.
+    import contextvars
+    elsewhere = contextvars.copy_context().run(api.count, ename,
+                                               scoped=True)
+    with elsewhere:
+        for _ in range(3):
+            raise_event(ename)
+        with api.count(ename, scoped=True) as here:
+            raise_event(ename)
+            raise_event(ename)
+        raise_event(ename)
+        with api.count(ename, scoped=True) as again:
+            raise_event(ename)
+    assert elsewhere.counts() == {}
+    assert here.counts() == {ename: 2}
+    assert again.counts() == {ename: 1}
 
 
 @pytest.mark.parametrize("kind", ["watch", "record", "count"])
