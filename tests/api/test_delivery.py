@@ -99,6 +99,24 @@ def test_watch_alone_on_a_short_name(api, name):
     sys.audit(name)     # closed: nothing raises
 
 
+def test_watches_on_one_short_name_come_and_go(api):
+    # One watch of a name is called without the general dispatch; a
+    # second on the same name, then closing either, switches between the
+    # two ways of delivering, each raise seeing exactly the live ones.
+    name = "pw.cg"
+    first, second = Calls(), Calls()
+    with api.watch(name, first):
+        sys.audit(name, 1)
+        with api.watch(name, second):
+            sys.audit(name, 2)
+        sys.audit(name, 3)
+    sys.audit(name, 4)
+    with api.watch(name, second):
+        sys.audit(name, 5)
+    assert first.calls == [(name, (1,)), (name, (2,)), (name, (3,))]
+    assert second.calls == [(name, (2,)), (name, (5,))]
+
+
 # -- callback exceptions --------------------------------------------------
 
 class Boom(Exception):
