@@ -1,8 +1,10 @@
 /* hook.h: the one native audit hook, and delivery to subscriptions.
  *
- * The hook reads the current table, looks the event up and returns at
- * once on a miss: no allocation, no Python API call, no lock, and no
- * store to memory another thread writes.  A hit is delivered by one
+ * The hook decides most misses from a copy of the current table's filter
+ * and its thread's memos, without reading the table; any other name is
+ * looked up in the table.  A miss returns at once: no allocation, no
+ * Python API call, no lock, and no store to memory another thread
+ * writes.  A hit is delivered by one
  * dispatcher, one small function per kind of subscription.
  */
 #ifndef PYAUDIT_HOOK_H
