@@ -218,6 +218,43 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_GC_IS_TRACKED(op) _PyObject_GC_IS_TRACKED(op)
 #endif
 
+/* A heap type that knows the module object that made it (3.9+), and that
+ * module, borrowed, or NULL (once the collector has cleared the type).
+ * 3.8's types know no module: pyaudit.Event has no free list there. */
+#if PY_VERSION_HEX >= 0x03090000
+#  define PYAUDIT_TYPE_FROM_SPEC(module, spec, bases) \
+    PyType_FromModuleAndSpec((module), (spec), (bases))
+#  define PYAUDIT_TYPE_MODULE(type) (((PyHeapTypeObject *)(type))->ht_module)
+#else
+#  define PYAUDIT_TYPE_FROM_SPEC(module, spec, bases) \
+    ((void)(module), PyType_FromSpecWithBases((spec), (bases)))
+#  define PYAUDIT_TYPE_MODULE(type) ((void)(type), (PyObject *)NULL)
+#endif
+
+/* Whether the traverse of a C heap type (own) must visit an instance's
+ * type: always from 3.9; in 3.8 a Python subclass's traverse visits its
+ * type itself before calling the base's. */
+#if PY_VERSION_HEX >= 0x03090000
+#  define PYAUDIT_BASE_TRAVERSE_VISITS_TYPE(type, own) ((void)(type), 1)
+#else
+#  define PYAUDIT_BASE_TRAVERSE_VISITS_TYPE(type, own) \
+    ((type)->tp_traverse == (traverseproc)(own))
+#endif
+
+/* Py_SET_TYPE arrived in 3.9; Py_TYPE was an lvalue before. */
+#if PY_VERSION_HEX < 0x03090000
+#  define Py_SET_TYPE(op, type) ((void)(Py_TYPE(op) = (type)))
+#endif
+
+/* A tuple allocated without PyTuple_New (a tuple subclass's instance
+ * made in C) starts with no hash cached: from 3.14 tuples cache it. */
+#if PY_VERSION_HEX >= 0x030E0000
+#  define PYAUDIT_TUPLE_RESET_HASH(op) \
+    ((void)(((PyTupleObject *)(op))->ob_hash = -1))
+#else
+#  define PYAUDIT_TUPLE_RESET_HASH(op) ((void)(op))
+#endif
+
 /* Py_XNewRef arrived in 3.10. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *

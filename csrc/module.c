@@ -11,6 +11,7 @@
 #include "compat.h"
 #include "core.h"
 #include "error.h"
+#include "event.h"
 #include "home.h"
 #include "hook.h"
 #include "pyaudit.h"
@@ -22,11 +23,16 @@
 #define MAX_CAPACITY ((Py_ssize_t)1 << 30)
 
 typedef struct {
+    pyaudit_event_freelist events;  /* first (event.h): dead events of the
+                                       Event types this module made */
     PyObject *filter_type;      /* owned: _pyaudit.Filter */
     PyObject *handle_type;      /* owned: _pyaudit.Handle */
     PyObject *install_error;    /* owned: pyaudit._errors.InstallError */
     pyaudit_home *home;         /* a struct reference: this interpreter's */
 } module_state;
+
+_Static_assert(offsetof(module_state, events) == 0,
+               "event.c finds the free list at the start of the state");
 
 static module_state *
 get_state(PyObject *module)
@@ -531,7 +537,10 @@ handle_drain(HandleObject *self, PyObject *unused)
     if (PyErr_CheckSignals() < 0) {
         return NULL;
     }
-    PyObject *events = pyaudit_ring_drain(ring, home->event_type);
+    /* Held: the collector may run code that sets another type meanwhile. */
+    PyObject *event_type = Py_NewRef(home->event_type);
+    PyObject *events = pyaudit_ring_drain(ring, event_type);
+    Py_DECREF(event_type);
     if (events == NULL) {
         return NULL;
     }
@@ -963,14 +972,22 @@ module_set_types(PyObject *module, PyObject *args)
                           &scope_var)) {
         return NULL;
     }
-    if (!PyType_IsSubtype((PyTypeObject *)event_type, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "the Event type must be a tuple "
-                        "subclass");
+    if (!pyaudit_event_type_check(event_type)) {
+        PyErr_SetString(PyExc_TypeError, "the Event type must be made by "
+                        "_event_type()");
         return NULL;
     }
     pyaudit_home_set_types(get_state(module)->home, event_type, denied_type,
                            scope_var);
     Py_RETURN_NONE;
+}
+
+/* pyaudit.Event derived from base (pyaudit._types.EventBase), whose
+ * dead events this module keeps for reuse. */
+static PyObject *
+module_event_type(PyObject *module, PyObject *base)
+{
+    return pyaudit_event_type_new(module, base);
 }
 
 /* A C sink subscribed from Python (pyaudit.capi): the C API's rules, with
@@ -1045,6 +1062,9 @@ static PyMethodDef module_methods[] = {
      "[(id, kind, items, interpreters, where, sealed), ...] for every "
      "live subscription that receives this interpreter's events, oldest "
      "first."},
+    {"_event_type", module_event_type, METH_O,
+     "_event_type(base) -> pyaudit.Event: base (a tuple subclass with "
+     "__slots__ = ()) with a dealloc and a free list of its own."},
     {"_set_types", module_set_types, METH_VARARGS,
      "_set_types(Event, Denied, scope_var): what the core builds, raises "
      "and reads in this interpreter."},
@@ -1149,6 +1169,9 @@ module_free(void *module)
 {
     module_state *state = get_state((PyObject *)module);
     module_clear((PyObject *)module);
+    /* The Event types this module made are gone (each held the module),
+     * so no event comes back to the list any more. */
+    pyaudit_event_freelist_clear(&state->events);
     /* Subscriptions do not depend on this module object: they stay live
      * (a re-imported pyaudit lists them) until closed or until the
      * interpreter ends. */

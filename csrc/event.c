@@ -1,0 +1,167 @@
+/* event.c: pyaudit.Event as the native core makes it (see event.h). */
+#include "event.h"
+
+/* Dead events kept per module at most: as many as CPython keeps tuples
+ * of one size (about 190 KiB of events). */
+#define FREELIST_MAX 2000
+
+static void event_dealloc(PyObject *self);
+
+/* None on 3.8, and none once the collector has cleared the type (its
+ * module may be gone then). */
+pyaudit_event_freelist *
+pyaudit_event_freelist_of(PyTypeObject *type)
+{
+    PyObject *module = PYAUDIT_TYPE_MODULE(type);   /* borrowed */
+    return module != NULL
+           ? (pyaudit_event_freelist *)PyModule_GetState(module) : NULL;
+}
+
+/* Where a dead event keeps the next one: its first item's slot, read
+ * directly as its type may be gone. */
+static PyObject **
+next_dead(PyObject *dead)
+{
+    return &((PyTupleObject *)dead)->ob_item[0];
+}
+
+/* Free a dead event.  Its type may be gone already, so it is freed as the
+ * plain tuple it is laid out as (the collector reads the type to find
+ * where the allocation starts). */
+static void
+free_dead(PyObject *dead)
+{
+    Py_SET_TYPE(dead, &PyTuple_Type);
+    PyObject_GC_Del(dead);
+}
+
+/* Like tuple's dealloc (the same trashcan against deep recursion), but
+ * an Event of the exact type goes to its module's free list, and no
+ * generic work for classes (finalizers, __dict__, __slots__) is done:
+ * pyaudit_event_type_new allows a base with none of them. */
+static void
+event_dealloc(PyObject *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Py_TRASHCAN_BEGIN(self, event_dealloc)
+    Py_ssize_t size = Py_SIZE(self);
+    for (Py_ssize_t i = size; --i >= 0;) {
+        Py_XDECREF(PyTuple_GET_ITEM(self, i));
+    }
+    /* A subclass's instance (subtype_dealloc calls this for it) or an
+     * event of another length is freed at once. */
+    pyaudit_event_freelist *list = NULL;
+    if (type->tp_dealloc == event_dealloc && size == PYAUDIT_EVENT_ITEMS) {
+        list = pyaudit_event_freelist_of(type);
+    }
+    if (list != NULL && list->size < FREELIST_MAX) {
+        *next_dead(self) = list->head;
+        list->head = self;
+        list->size++;
+    }
+    else {
+        type->tp_free(self);
+    }
+    /* Every instance holds a reference to its heap type (a dead event
+     * does not: pyaudit_event_new takes a new one). */
+    Py_DECREF(type);
+    Py_TRASHCAN_END
+}
+
+PyObject *
+pyaudit_event_new(PyTypeObject *type, pyaudit_event_freelist *spare)
+{
+    PyObject *event;
+    if (spare != NULL && spare->head != NULL) {
+        event = spare->head;
+        spare->head = *next_dead(event);
+        spare->size--;
+        /* A new reference to the type, and the object's start again (what
+         * allocating would do). */
+        (void)PyObject_InitVar((PyVarObject *)event, type,
+                               PYAUDIT_EVENT_ITEMS);
+    }
+    else {
+        event = (PyObject *)PyObject_GC_NewVar(PyTupleObject, type,
+                                               PYAUDIT_EVENT_ITEMS);
+        if (event == NULL) {
+            return NULL;
+        }
+    }
+    PYAUDIT_TUPLE_RESET_HASH(event);
+    return event;
+}
+
+void
+pyaudit_event_freelist_clear(pyaudit_event_freelist *list)
+{
+    while (list->head != NULL) {
+        PyObject *dead = list->head;
+        list->head = *next_dead(dead);
+        free_dead(dead);
+    }
+    list->size = 0;
+}
+
+/* Tuple's traverse, and the reference every instance holds to its heap
+ * type (for a Python subclass's instance, unless its own traverse visits
+ * it already: compat.h). */
+static int
+event_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    if (PYAUDIT_BASE_TRAVERSE_VISITS_TYPE(Py_TYPE(self), event_traverse)) {
+        Py_VISIT(Py_TYPE(self));
+    }
+    return PyTuple_Type.tp_traverse(self, visit, arg);
+}
+
+static PyType_Slot event_slots[] = {
+    {Py_tp_dealloc, event_dealloc},
+    {Py_tp_traverse, event_traverse},
+    {0, NULL},
+};
+
+/* The name gives it the __module__ and the name pickles know Event by. */
+static PyType_Spec event_spec = {
+    .name = "pyaudit._types.Event",
+    .basicsize = 0,             /* the base's: a tuple's */
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = event_slots,
+};
+
+/* Whether instances of base need nothing freed but their tuple items. */
+static int
+laid_out_as_tuple(PyTypeObject *base)
+{
+    return PyType_IsSubtype(base, &PyTuple_Type)
+           && base->tp_basicsize == PyTuple_Type.tp_basicsize
+           && base->tp_itemsize == PyTuple_Type.tp_itemsize
+           && base->tp_dictoffset == 0 && base->tp_weaklistoffset == 0
+           && base->tp_finalize == NULL && base->tp_del == NULL;
+}
+
+PyObject *
+pyaudit_event_type_new(PyObject *module, PyObject *base)
+{
+    if (!PyType_Check(base) || !laid_out_as_tuple((PyTypeObject *)base)) {
+        PyErr_SetString(PyExc_TypeError, "Event's base must be a tuple "
+                        "subclass with __slots__ = () and no __del__");
+        return NULL;
+    }
+    PyObject *bases = PyTuple_Pack(1, base);
+    if (bases == NULL) {
+        return NULL;
+    }
+    PyObject *type = PYAUDIT_TYPE_FROM_SPEC(module, &event_spec, bases);
+    Py_DECREF(bases);
+    return type;
+}
+
+int
+pyaudit_event_type_check(PyObject *type)
+{
+    return PyType_Check(type)
+           && ((PyTypeObject *)type)->tp_dealloc == event_dealloc;
+}

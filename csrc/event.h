@@ -1,0 +1,57 @@
+/* event.h: pyaudit.Event as the native core makes it.
+ *
+ * Everything an Event is (its fields and their order, tuple behaviour,
+ * repr, _replace, pickling, named_args()) is defined once, in Python:
+ * the tuple subclass pyaudit._types.EventBase.  Each module object
+ * derives pyaudit.Event from it here, adding only what a class statement
+ * cannot: a dealloc of its own instead of CPython's generic one for
+ * classes (subtype_dealloc), and a free list of dead events in the module
+ * state, which record's drains take their events from.  A drain of a
+ * thousand events then neither allocates nor frees one, and, as
+ * allocations are what start the collector, does not start it either.
+ *
+ * The type is a heap type of the module object (so of its interpreter);
+ * dead events go back to their own type's module.  With CPython 3.8
+ * (whose types do not know their module) events have no free list.
+ */
+#ifndef PYAUDIT_EVENT_H
+#define PYAUDIT_EVENT_H
+
+#include "compat.h"
+
+/* An Event's items: name, args, time_ns, thread_id, interpreter_id,
+ * stack (pyaudit._types.EventBase._fields). */
+#define PYAUDIT_EVENT_ITEMS 6
+
+/* Dead events of one module's Event type, kept for reuse. */
+typedef struct {
+    PyObject *head;             /* owned memory, not references: a dead
+                                   event, the next one in its item 0 */
+    Py_ssize_t size;
+} pyaudit_event_freelist;
+
+/* pyaudit.Event derived from base (a tuple subclass laid out as a tuple,
+ * with no __dict__, __weakref__ or finalizer) for module, whose state
+ * begins with the free list of its Event types.  A new reference, or NULL
+ * with an exception set. */
+PyObject *pyaudit_event_type_new(PyObject *module, PyObject *base);
+
+/* Whether type was made by pyaudit_event_type_new. */
+int pyaudit_event_type_check(PyObject *type);
+
+/* The free list of type (made by pyaudit_event_type_new), borrowed, or
+ * NULL when it has none. */
+pyaudit_event_freelist *pyaudit_event_freelist_of(PyTypeObject *type);
+
+/* A new event of type (made by pyaudit_event_type_new), taken from spare
+ * (pyaudit_event_freelist_of(type)) if it is not empty, with its
+ * PYAUDIT_EVENT_ITEMS items unset and not tracked by the collector: the
+ * caller sets every item, then tracks it if an item can be in a cycle.
+ * NULL with MemoryError set. */
+PyObject *pyaudit_event_new(PyTypeObject *type,
+                            pyaudit_event_freelist *spare);
+
+/* Free the dead events of a module that is going away. */
+void pyaudit_event_freelist_clear(pyaudit_event_freelist *list);
+
+#endif /* PYAUDIT_EVENT_H */
