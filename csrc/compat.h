@@ -292,6 +292,25 @@ pyaudit_xnewref(PyObject *obj)
 #  define PYAUDIT_UNICODE_READY(op) 0
 #endif
 
+/* Where an int keeps its digits, and its shape (digit count and sign) as
+ * one word, compared with the shape of a positive int of n digits.  The
+ * layout is documented in longintrepr.h (public, in cpython/ from 3.11):
+ * ob_size held the signed digit count before 3.12; lv_tag holds the count
+ * above _PyLong_NON_SIZE_BITS bits of sign (0: positive) and flags. */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYAUDIT_LONG_DIGITS(op) (((PyLongObject *)(op))->long_value.ob_digit)
+#  define PYAUDIT_LONG_SHAPE(op) \
+    ((size_t)((PyLongObject *)(op))->long_value.lv_tag)
+#  define PYAUDIT_LONG_POSITIVE_SHAPE(n) ((size_t)(n) << _PyLong_NON_SIZE_BITS)
+#else
+#  if PY_VERSION_HEX < 0x030B0000
+#    include <longintrepr.h>
+#  endif
+#  define PYAUDIT_LONG_DIGITS(op) (((PyLongObject *)(op))->ob_digit)
+#  define PYAUDIT_LONG_SHAPE(op) ((size_t)Py_SIZE(op))
+#  define PYAUDIT_LONG_POSITIVE_SHAPE(n) ((size_t)(n))
+#endif
+
 /* An int small enough for one CPython digit, read without a call: 1 with
  * *value set, or 0 (then ask PyLong_As*()).  The layout of int objects
  * is public as functions from 3.12, and in longintrepr.h before. */
@@ -306,9 +325,6 @@ pyaudit_compact_long(PyObject *op, long long *value)
     return 1;
 }
 #else
-#  if PY_VERSION_HEX < 0x030B0000
-#    include <longintrepr.h>
-#  endif
 static inline int
 pyaudit_compact_long(PyObject *op, long long *value)
 {

@@ -5,6 +5,9 @@
  * of one size (about 190 KiB of events). */
 #define FREELIST_MAX 2000
 
+/* The item of time_ns (pyaudit._types.EventBase._fields). */
+#define TIME_ITEM 2
+
 static void event_dealloc(PyObject *self);
 
 /* None on 3.8, and none once the collector has cleared the type (its
@@ -25,14 +28,60 @@ next_dead(PyObject *dead)
     return &((PyTupleObject *)dead)->ob_item[0];
 }
 
+/* Where a dead event keeps the int it may hand on (TIME_ITEM). */
+static PyObject **
+kept_int(PyObject *dead)
+{
+    return &((PyTupleObject *)dead)->ob_item[TIME_ITEM];
+}
+
 /* Free a dead event.  Its type may be gone already, so it is freed as the
  * plain tuple it is laid out as (the collector reads the type to find
  * where the allocation starts). */
 static void
 free_dead(PyObject *dead)
 {
+    Py_XDECREF(*kept_int(dead));
     Py_SET_TYPE(dead, &PyTuple_Type);
     PyObject_GC_Del(dead);
+}
+
+/* The int at an event's TIME_ITEM when nothing but the event refers to
+ * it (the event's own time_ns, usually): taken out of the event, for
+ * its dead self to keep.  NULL when there is none such. */
+static PyObject *
+take_sole_int(PyObject *self)
+{
+    PyObject *item = PyTuple_GET_ITEM(self, TIME_ITEM);
+    if (item == NULL || !PyLong_CheckExact(item) || Py_REFCNT(item) != 1) {
+        return NULL;
+    }
+    PyTuple_SET_ITEM(self, TIME_ITEM, NULL);
+    return item;
+}
+
+/* Write value into op, an int nothing else refers to, when value has the
+ * same shape (digit count and sign): 1 when done, 0 when not.  Only
+ * values of two digits or more are written: smaller ones are CPython's
+ * compact or cached ints, which it makes its own way. */
+static int
+rewrite_int(PyObject *op, int64_t value)
+{
+    if (value < ((int64_t)1 << PyLong_SHIFT)) {
+        return 0;
+    }
+    size_t ndigits = 0;
+    for (uint64_t rest = (uint64_t)value; rest != 0; rest >>= PyLong_SHIFT) {
+        ndigits++;
+    }
+    if (PYAUDIT_LONG_SHAPE(op) != PYAUDIT_LONG_POSITIVE_SHAPE(ndigits)) {
+        return 0;
+    }
+    digit *digits = PYAUDIT_LONG_DIGITS(op);
+    for (uint64_t rest = (uint64_t)value; rest != 0; rest >>= PyLong_SHIFT) {
+        *digits++ = (digit)(rest & PyLong_MASK);
+    }
+    return 1;
 }
 
 /* Like tuple's dealloc (the same trashcan against deep recursion), but
@@ -46,21 +95,26 @@ event_dealloc(PyObject *self)
     PyObject_GC_UnTrack(self);
     Py_TRASHCAN_BEGIN(self, event_dealloc)
     Py_ssize_t size = Py_SIZE(self);
+    /* A subclass's instance (subtype_dealloc calls this for it) or an
+     * event of another length is freed at once. */
+    int reusable = type->tp_dealloc == event_dealloc
+                   && size == PYAUDIT_EVENT_ITEMS;
+    PyObject *sole_int = reusable ? take_sole_int(self) : NULL;  /* owned */
     for (Py_ssize_t i = size; --i >= 0;) {
         Py_XDECREF(PyTuple_GET_ITEM(self, i));
     }
-    /* A subclass's instance (subtype_dealloc calls this for it) or an
-     * event of another length is freed at once. */
-    pyaudit_event_freelist *list = NULL;
-    if (type->tp_dealloc == event_dealloc && size == PYAUDIT_EVENT_ITEMS) {
-        list = pyaudit_event_freelist_of(type);
-    }
+    /* Asked only now: releasing the items can run code that frees or
+     * makes events. */
+    pyaudit_event_freelist *list = reusable
+                                   ? pyaudit_event_freelist_of(type) : NULL;
     if (list != NULL && list->size < FREELIST_MAX) {
         *next_dead(self) = list->head;
+        *kept_int(self) = sole_int;
         list->head = self;
         list->size++;
     }
     else {
+        Py_XDECREF(sole_int);
         type->tp_free(self);
     }
     /* Every instance holds a reference to its heap type (a dead event
@@ -70,13 +124,16 @@ event_dealloc(PyObject *self)
 }
 
 PyObject *
-pyaudit_event_new(PyTypeObject *type, pyaudit_event_freelist *spare)
+pyaudit_event_new(PyTypeObject *type, pyaudit_event_freelist *spare,
+                  int64_t time_ns)
 {
     PyObject *event;
+    PyObject *time_int = NULL;      /* owned */
     if (spare != NULL && spare->head != NULL) {
         event = spare->head;
         spare->head = *next_dead(event);
         spare->size--;
+        time_int = *kept_int(event);
         /* A new reference to the type, and the object's start again (what
          * allocating would do). */
         (void)PyObject_InitVar((PyVarObject *)event, type,
@@ -90,6 +147,21 @@ pyaudit_event_new(PyTypeObject *type, pyaudit_event_freelist *spare)
         }
     }
     PYAUDIT_TUPLE_RESET_HASH(event);
+    for (Py_ssize_t i = 0; i < PYAUDIT_EVENT_ITEMS; i++) {
+        PyTuple_SET_ITEM(event, i, NULL);
+    }
+    /* The int a dead event kept was its own time_ns, which nothing else
+     * refers to: the same shape takes this one's value in place of
+     * freeing one int and allocating the next. */
+    if (time_int == NULL || !rewrite_int(time_int, time_ns)) {
+        Py_XDECREF(time_int);
+        time_int = PyLong_FromLongLong(time_ns);
+        if (time_int == NULL) {
+            Py_DECREF(event);
+            return NULL;
+        }
+    }
+    PyTuple_SET_ITEM(event, TIME_ITEM, time_int);
     return event;
 }
 

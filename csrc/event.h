@@ -7,8 +7,9 @@
  * cannot: a dealloc of its own instead of CPython's generic one for
  * classes (subtype_dealloc), and a free list of dead events in the module
  * state, which record's drains take their events from.  A drain of a
- * thousand events then neither allocates nor frees one, and, as
- * allocations are what start the collector, does not start it either.
+ * thousand events then neither allocates nor frees one (nor their time_ns
+ * ints), and, as allocations are what start the collector, does not start
+ * it either.
  *
  * The type is a heap type of the module object (so of its interpreter);
  * dead events go back to their own type's module.  With CPython 3.8
@@ -23,7 +24,9 @@
  * stack (pyaudit._types.EventBase._fields). */
 #define PYAUDIT_EVENT_ITEMS 6
 
-/* Dead events of one module's Event type, kept for reuse. */
+/* Dead events of one module's Event type, kept for reuse.  A dead event
+ * also keeps its time_ns int when nothing else referred to it, for the
+ * next event to take over with its own value written in (event.c). */
 typedef struct {
     PyObject *head;             /* owned memory, not references: a dead
                                    event, the next one in its item 0 */
@@ -44,12 +47,12 @@ int pyaudit_event_type_check(PyObject *type);
 pyaudit_event_freelist *pyaudit_event_freelist_of(PyTypeObject *type);
 
 /* A new event of type (made by pyaudit_event_type_new), taken from spare
- * (pyaudit_event_freelist_of(type)) if it is not empty, with its
- * PYAUDIT_EVENT_ITEMS items unset and not tracked by the collector: the
- * caller sets every item, then tracks it if an item can be in a cycle.
- * NULL with MemoryError set. */
+ * (pyaudit_event_freelist_of(type)) if it is not empty, with time_ns set
+ * and its other items NULL, not tracked by the collector: the caller sets
+ * every other item, then tracks it if an item can be in a cycle.  NULL
+ * with MemoryError set. */
 PyObject *pyaudit_event_new(PyTypeObject *type,
-                            pyaudit_event_freelist *spare);
+                            pyaudit_event_freelist *spare, int64_t time_ns);
 
 /* Free the dead events of a module that is going away. */
 void pyaudit_event_freelist_clear(pyaudit_event_freelist *list);

@@ -245,9 +245,7 @@ make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
         args = record->args;
         record->name = record->args = NULL;
     }
-    PyObject *time_ns = PyLong_FromLongLong(record->time_ns);
-    PyObject *event = time_ns != NULL
-                      ? pyaudit_event_new(b->type, b->spare) : NULL;
+    PyObject *event = pyaudit_event_new(b->type, b->spare, record->time_ns);
     if (event == NULL) {
         /* The record keeps what it had, so that it can go back. */
         if (record->flat == NULL && record->name == NULL
@@ -260,12 +258,10 @@ make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
             Py_XDECREF(args);
         }
         Py_XDECREF(stack);
-        Py_XDECREF(time_ns);
         return NULL;
     }
     PyTuple_SET_ITEM(event, 0, name);
     PyTuple_SET_ITEM(event, 1, args);
-    PyTuple_SET_ITEM(event, 2, time_ns);
     PyTuple_SET_ITEM(event, 3, Py_NewRef(thread_id));
     PyTuple_SET_ITEM(event, 4, Py_NewRef(interp_id));
     PyTuple_SET_ITEM(event, 5, stack);
