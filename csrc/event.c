@@ -2,7 +2,7 @@
 #include "event.h"
 
 /* Dead events kept per module at most: as many as CPython keeps tuples
- * of one size (about 190 KiB of events). */
+ * of one size (about 280 KiB, with the ints they keep). */
 #define FREELIST_MAX 2000
 
 /* The item of time_ns (pyaudit._types.EventBase._fields). */
