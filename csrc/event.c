@@ -10,8 +10,8 @@
 
 static void event_dealloc(PyObject *self);
 
-/* None on 3.8, and none once the collector has cleared the type (its
- * module may be gone then). */
+/* None on 3.8, and none once the collector has cleared the type (the
+ * list's owner may be gone then). */
 pyaudit_event_freelist *
 pyaudit_event_freelist_of(PyTypeObject *type)
 {
@@ -35,9 +35,9 @@ kept_int(PyObject *dead)
     return &((PyTupleObject *)dead)->ob_item[TIME_ITEM];
 }
 
-/* Free a dead event.  Its type may be gone already, so it is freed as the
- * plain tuple it is laid out as (the collector reads the type to find
- * where the allocation starts). */
+/* Free a dead event.  Its type may be gone already (owner_free runs as
+ * the type goes), so it is freed as the plain tuple it is laid out as
+ * (the collector reads the type to find where the allocation starts). */
 static void
 free_dead(PyObject *dead)
 {
@@ -165,16 +165,25 @@ pyaudit_event_new(PyTypeObject *type, pyaudit_event_freelist *spare,
     return event;
 }
 
-void
-pyaudit_event_freelist_clear(pyaudit_event_freelist *list)
+/* The free list's owner goes with its type (or after the collector
+ * cleared it): no event comes back to the list any more. */
+static void
+owner_free(void *owner)
 {
-    while (list->head != NULL) {
+    pyaudit_event_freelist *list = PyModule_GetState((PyObject *)owner);
+    while (list != NULL && list->head != NULL) {
         PyObject *dead = list->head;
         list->head = *next_dead(dead);
         free_dead(dead);
     }
-    list->size = 0;
 }
+
+static PyModuleDef owner_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pyaudit._event_freelist",
+    .m_size = sizeof(pyaudit_event_freelist),
+    .m_free = owner_free,
+};
 
 /* Tuple's traverse, and the reference every instance holds to its heap
  * type (for a Python subclass's instance, unless its own traverse visits
@@ -215,7 +224,7 @@ laid_out_as_tuple(PyTypeObject *base)
 }
 
 PyObject *
-pyaudit_event_type_new(PyObject *module, PyObject *base)
+pyaudit_event_type_new(PyObject *base)
 {
     if (!PyType_Check(base) || !laid_out_as_tuple((PyTypeObject *)base)) {
         PyErr_SetString(PyExc_TypeError, "Event's base must be a tuple "
@@ -223,11 +232,14 @@ pyaudit_event_type_new(PyObject *module, PyObject *base)
         return NULL;
     }
     PyObject *bases = PyTuple_Pack(1, base);
-    if (bases == NULL) {
-        return NULL;
-    }
-    PyObject *type = PYAUDIT_TYPE_FROM_SPEC(module, &event_spec, bases);
-    Py_DECREF(bases);
+    /* A module object only as the holder of the free list: made with no
+     * import, found in no sys.modules. */
+    PyObject *owner = bases != NULL ? PyModule_Create(&owner_def) : NULL;
+    PyObject *type = owner != NULL
+                     ? PYAUDIT_TYPE_FROM_SPEC(owner, &event_spec, bases)
+                     : NULL;
+    Py_XDECREF(owner);          /* the type holds it (from 3.9) */
+    Py_XDECREF(bases);
     return type;
 }
 

@@ -11,9 +11,13 @@
  * ints), and, as allocations are what start the collector, does not start
  * it either.
  *
- * The type is a heap type of the module object (so of its interpreter);
- * dead events go back to their own type's module.  With CPython 3.8
- * (whose types do not know their module) events have no free list.
+ * The type is a heap type of the interpreter that makes it.  Its free
+ * list is the state of a module object of its own (the type's module, as
+ * CPython sees it): so the type keeps no module of pyaudit's alive (the
+ * extension's module object is freed when pyaudit is imported again,
+ * even while events of the old type live), and its dead events go with
+ * it.  With CPython 3.8 (whose types know no module) events have no free
+ * list.
  */
 #ifndef PYAUDIT_EVENT_H
 #define PYAUDIT_EVENT_H
@@ -34,10 +38,9 @@ typedef struct {
 } pyaudit_event_freelist;
 
 /* pyaudit.Event derived from base (a tuple subclass laid out as a tuple,
- * with no __dict__, __weakref__ or finalizer) for module, whose state
- * begins with the free list of its Event types.  A new reference, or NULL
- * with an exception set. */
-PyObject *pyaudit_event_type_new(PyObject *module, PyObject *base);
+ * with no __dict__, __weakref__ or finalizer), with an empty free list.
+ * A new reference, or NULL with an exception set. */
+PyObject *pyaudit_event_type_new(PyObject *base);
 
 /* Whether type was made by pyaudit_event_type_new. */
 int pyaudit_event_type_check(PyObject *type);
@@ -53,8 +56,5 @@ pyaudit_event_freelist *pyaudit_event_freelist_of(PyTypeObject *type);
  * with MemoryError set. */
 PyObject *pyaudit_event_new(PyTypeObject *type,
                             pyaudit_event_freelist *spare, int64_t time_ns);
-
-/* Free the dead events of a module that is going away. */
-void pyaudit_event_freelist_clear(pyaudit_event_freelist *list);
 
 #endif /* PYAUDIT_EVENT_H */

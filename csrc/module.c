@@ -23,16 +23,11 @@
 #define MAX_CAPACITY ((Py_ssize_t)1 << 30)
 
 typedef struct {
-    pyaudit_event_freelist events;  /* first (event.h): dead events of the
-                                       Event types this module made */
     PyObject *filter_type;      /* owned: _pyaudit.Filter */
     PyObject *handle_type;      /* owned: _pyaudit.Handle */
     PyObject *install_error;    /* owned: pyaudit._errors.InstallError */
     pyaudit_home *home;         /* a struct reference: this interpreter's */
 } module_state;
-
-_Static_assert(offsetof(module_state, events) == 0,
-               "event.c finds the free list at the start of the state");
 
 static module_state *
 get_state(PyObject *module)
@@ -982,12 +977,12 @@ module_set_types(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* pyaudit.Event derived from base (pyaudit._types.EventBase), whose
- * dead events this module keeps for reuse. */
+/* pyaudit.Event derived from base (pyaudit._types.EventBase). */
 static PyObject *
 module_event_type(PyObject *module, PyObject *base)
 {
-    return pyaudit_event_type_new(module, base);
+    (void)module;
+    return pyaudit_event_type_new(base);
 }
 
 /* A C sink subscribed from Python (pyaudit.capi): the C API's rules, with
@@ -1169,9 +1164,6 @@ module_free(void *module)
 {
     module_state *state = get_state((PyObject *)module);
     module_clear((PyObject *)module);
-    /* The Event types this module made are gone (each held the module),
-     * so no event comes back to the list any more. */
-    pyaudit_event_freelist_clear(&state->events);
     /* Subscriptions do not depend on this module object: they stay live
      * (a re-imported pyaudit lists them) until closed or until the
      * interpreter ends. */
