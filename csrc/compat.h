@@ -255,6 +255,36 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_TUPLE_RESET_HASH(op) ((void)(op))
 #endif
 
+/* The object a weak reference refers to, as a new reference, or NULL
+ * once it is gone (PyWeakref_GetObject, borrowed, is deprecated from
+ * 3.13). */
+#if PY_VERSION_HEX >= 0x030D0000
+static inline PyObject *
+pyaudit_weakref_get(PyObject *ref)
+{
+    PyObject *obj = NULL;
+    if (PyWeakref_GetRef(ref, &obj) < 0) {
+        PyErr_Clear();
+    }
+    return obj;
+}
+#else
+static inline PyObject *
+pyaudit_weakref_get(PyObject *ref)
+{
+    PyObject *obj = PyWeakref_GetObject(ref);     /* borrowed */
+    if (obj == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (obj == Py_None) {
+        return NULL;
+    }
+    Py_INCREF(obj);
+    return obj;
+}
+#endif
+
 /* Py_XNewRef arrived in 3.10. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *

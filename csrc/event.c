@@ -165,17 +165,74 @@ pyaudit_event_new(PyTypeObject *type, pyaudit_event_freelist *spare,
     return event;
 }
 
+static void
+empty(pyaudit_event_freelist *list)
+{
+    while (list != NULL && list->head != NULL) {
+        PyObject *dead = list->head;
+        list->head = *next_dead(dead);
+        list->size--;
+        free_dead(dead);
+    }
+}
+
+/* A gc.callbacks entry, self a weak reference to an Event type: after a
+ * full collection, its dead events are freed, as CPython empties its own
+ * free lists then, so that they keep no memory the program gave back. */
+static PyObject *
+empty_after_full_collection(PyObject *type_ref, PyObject *args)
+{
+    PyObject *phase, *info;     /* borrowed */
+    if (!PyArg_ParseTuple(args, "UO!", &phase, &PyDict_Type, &info)) {
+        return NULL;
+    }
+    PyObject *generation = PyDict_GetItemString(info, "generation");
+    if (PyUnicode_CompareWithASCIIString(phase, "stop") != 0
+        || generation == NULL || !PyLong_Check(generation)
+        || PyLong_AsLong(generation) != 2) {
+        Py_RETURN_NONE;
+    }
+    PyObject *type = pyaudit_weakref_get(type_ref);    /* new, or NULL */
+    if (type != NULL) {
+        empty(pyaudit_event_freelist_of((PyTypeObject *)type));
+        Py_DECREF(type);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef emptier_def = {
+    "empty_after_full_collection", empty_after_full_collection,
+    METH_VARARGS, "Free the dead events pyaudit.Event keeps for reuse.",
+};
+
+/* Put type's emptier in gc.callbacks: 0, or -1 with an exception set. */
+static int
+empty_at_full_collections(PyObject *type)
+{
+    PyObject *type_ref = PyWeakref_NewRef(type, NULL);
+    PyObject *emptier = type_ref != NULL
+                        ? PyCFunction_New(&emptier_def, type_ref) : NULL;
+    Py_XDECREF(type_ref);       /* the emptier holds it */
+    PyObject *gc = emptier != NULL ? PyImport_ImportModule("gc") : NULL;
+    PyObject *callbacks = gc != NULL
+                          ? PyObject_GetAttrString(gc, "callbacks") : NULL;
+    int result = callbacks != NULL && PyList_Check(callbacks)
+                 ? PyList_Append(callbacks, emptier) : -1;
+    if (result < 0 && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "gc.callbacks is not a list");
+    }
+    Py_XDECREF(callbacks);
+    Py_XDECREF(gc);
+    Py_XDECREF(emptier);
+    return result;
+}
+
 /* The free list's owner goes with its type (or after the collector
  * cleared it): no event comes back to the list any more. */
 static void
 owner_free(void *owner)
 {
-    pyaudit_event_freelist *list = PyModule_GetState((PyObject *)owner);
-    while (list != NULL && list->head != NULL) {
-        PyObject *dead = list->head;
-        list->head = *next_dead(dead);
-        free_dead(dead);
-    }
+    empty(PyModule_GetState((PyObject *)owner));
 }
 
 static PyModuleDef owner_def = {
@@ -240,6 +297,9 @@ pyaudit_event_type_new(PyObject *base)
                      : NULL;
     Py_XDECREF(owner);          /* the type holds it (from 3.9) */
     Py_XDECREF(bases);
+    if (type != NULL && empty_at_full_collections(type) < 0) {
+        Py_CLEAR(type);
+    }
     return type;
 }
 

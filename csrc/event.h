@@ -11,6 +11,10 @@
  * ints), and, as allocations are what start the collector, does not start
  * it either.
  *
+ * Every full collection empties the free list, as it empties CPython's
+ * own (through gc.callbacks), so that dead events keep no memory the
+ * program gave back.
+ *
  * The type is a heap type of the interpreter that makes it.  Its free
  * list is the state of a module object of its own (the type's module, as
  * CPython sees it): so the type keeps no module of pyaudit's alive (the

@@ -6,8 +6,9 @@ Pinned down here: the fields, their order and defaults; tuple behaviour
 (len, indexing, unpacking, ==, hash, repr); the namedtuple methods;
 pickling and copying; that drained events of both backends are the same
 class and equal; that events freed and reused by the free list never
-change an event or an int still in use; subclasses; and that a deeply
-nested Event is freed without exhausting the C stack.
+change an event or an int still in use, and that a full collection
+empties the free list; subclasses; and that a deeply nested Event is
+freed without exhausting the C stack.
 """
 
 import copy
@@ -184,3 +185,27 @@ def test_native_core_builds_only_its_own_event_type():
     with pytest.raises(TypeError):
         # Its instances' __dict__ would never be freed.
         _pyaudit._event_type(WithDict)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 9),
+                    reason="3.8's types know no module: no free list")
+def test_full_collections_empty_the_free_list(ename):
+    """Dead events kept for reuse hold memory until the next full
+    collection, which frees them as it frees CPython's own free lists."""
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        with pyaudit.record(ename) as rec:
+            gc.collect()
+            start = tracemalloc.get_traced_memory()[0]
+            for k in range(2000):
+                sys.audit(ename, k)
+            events = rec.drain()
+            del events
+            kept = tracemalloc.get_traced_memory()[0] - start
+            gc.collect()
+            left = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert kept > 2000 * 100        # the dead events, their ints
+    assert left < kept // 4
