@@ -2,11 +2,11 @@
  *
  * Everything an Event is (its fields and their order, tuple behaviour,
  * repr, _replace, pickling, named_args()) is defined once, in Python:
- * the tuple subclass pyaudit._types.EventBase.  Each module object
+ * the tuple subclass pyaudit._types.EventBase.  Each import of pyaudit
  * derives pyaudit.Event from it here, adding only what a class statement
  * cannot: a dealloc of its own instead of CPython's generic one for
- * classes (subtype_dealloc), and a free list of dead events in the module
- * state, which record's drains take their events from.  A drain of a
+ * classes (subtype_dealloc), and a free list of dead events, which
+ * record's drains take their events from.  A drain of a
  * thousand events then neither allocates nor frees one (nor their time_ns
  * ints), and, as allocations are what start the collector, does not start
  * it either.
@@ -32,7 +32,7 @@
  * stack (pyaudit._types.EventBase._fields). */
 #define PYAUDIT_EVENT_ITEMS 6
 
-/* Dead events of one module's Event type, kept for reuse.  A dead event
+/* Dead events of one Event type, kept for reuse.  A dead event
  * also keeps its time_ns int when nothing else referred to it, for the
  * next event to take over with its own value written in (event.c). */
 typedef struct {
