@@ -1,6 +1,6 @@
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
-class Event(NamedTuple):
+class EventBase(NamedTuple):
     name: str
     args: Tuple[Any, ...]
     time_ns: int
@@ -8,6 +8,8 @@ class Event(NamedTuple):
     interpreter_id: int = ...
     stack: Optional[Tuple[Tuple[str, int, str], ...]] = ...
     def named_args(self) -> Dict[str, Any]: ...
+
+class Event(EventBase): ...
 
 class SubscriptionInfo(NamedTuple):
     id: int
