@@ -234,73 +234,6 @@ pyaudit_this_thread_holds_gil(void)
 #  define PYAUDIT_GC_IS_TRACKED(op) _PyObject_GC_IS_TRACKED(op)
 #endif
 
-/* A heap type that knows the module object that made it (3.9+), and that
- * module, borrowed, or NULL (once the collector has cleared the type).
- * 3.8's types know no module: pyaudit.Event has no free list there. */
-#if PY_VERSION_HEX >= 0x03090000
-#  define PYAUDIT_TYPE_FROM_SPEC(module, spec, bases) \
-    PyType_FromModuleAndSpec((module), (spec), (bases))
-#  define PYAUDIT_TYPE_MODULE(type) (((PyHeapTypeObject *)(type))->ht_module)
-#else
-#  define PYAUDIT_TYPE_FROM_SPEC(module, spec, bases) \
-    ((void)(module), PyType_FromSpecWithBases((spec), (bases)))
-#  define PYAUDIT_TYPE_MODULE(type) ((void)(type), (PyObject *)NULL)
-#endif
-
-/* Whether the traverse of a C heap type (own) must visit an instance's
- * type: always from 3.9; in 3.8 a Python subclass's traverse visits its
- * type itself before calling the base's. */
-#if PY_VERSION_HEX >= 0x03090000
-#  define PYAUDIT_BASE_TRAVERSE_VISITS_TYPE(type, own) ((void)(type), 1)
-#else
-#  define PYAUDIT_BASE_TRAVERSE_VISITS_TYPE(type, own) \
-    ((type)->tp_traverse == (traverseproc)(own))
-#endif
-
-/* Py_SET_TYPE arrived in 3.9; Py_TYPE was an lvalue before. */
-#if PY_VERSION_HEX < 0x03090000
-#  define Py_SET_TYPE(op, type) ((void)(Py_TYPE(op) = (type)))
-#endif
-
-/* A tuple allocated without PyTuple_New (a tuple subclass's instance
- * made in C) starts with no hash cached: from 3.14 tuples cache it. */
-#if PY_VERSION_HEX >= 0x030E0000
-#  define PYAUDIT_TUPLE_RESET_HASH(op) \
-    ((void)(((PyTupleObject *)(op))->ob_hash = -1))
-#else
-#  define PYAUDIT_TUPLE_RESET_HASH(op) ((void)(op))
-#endif
-
-/* The object a weak reference refers to, as a new reference, or NULL
- * once it is gone (PyWeakref_GetObject, borrowed, is deprecated from
- * 3.13). */
-#if PY_VERSION_HEX >= 0x030D0000
-static inline PyObject *
-pyaudit_weakref_get(PyObject *ref)
-{
-    PyObject *obj = NULL;
-    if (PyWeakref_GetRef(ref, &obj) < 0) {
-        PyErr_Clear();
-    }
-    return obj;
-}
-#else
-static inline PyObject *
-pyaudit_weakref_get(PyObject *ref)
-{
-    PyObject *obj = PyWeakref_GetObject(ref);     /* borrowed */
-    if (obj == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    if (obj == Py_None) {
-        return NULL;
-    }
-    Py_INCREF(obj);
-    return obj;
-}
-#endif
-
 /* Py_XNewRef arrived in 3.10. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *
@@ -338,25 +271,6 @@ pyaudit_xnewref(PyObject *obj)
 #  define PYAUDIT_UNICODE_READY(op) 0
 #endif
 
-/* Where an int keeps its digits, and its shape (digit count and sign) as
- * one word, compared with the shape of a positive int of n digits.  The
- * layout is documented in longintrepr.h (public, in cpython/ from 3.11):
- * ob_size held the signed digit count before 3.12; lv_tag holds the count
- * above _PyLong_NON_SIZE_BITS bits of sign (0: positive) and flags. */
-#if PY_VERSION_HEX >= 0x030C0000
-#  define PYAUDIT_LONG_DIGITS(op) (((PyLongObject *)(op))->long_value.ob_digit)
-#  define PYAUDIT_LONG_SHAPE(op) \
-    ((size_t)((PyLongObject *)(op))->long_value.lv_tag)
-#  define PYAUDIT_LONG_POSITIVE_SHAPE(n) ((size_t)(n) << _PyLong_NON_SIZE_BITS)
-#else
-#  if PY_VERSION_HEX < 0x030B0000
-#    include <longintrepr.h>
-#  endif
-#  define PYAUDIT_LONG_DIGITS(op) (((PyLongObject *)(op))->ob_digit)
-#  define PYAUDIT_LONG_SHAPE(op) ((size_t)Py_SIZE(op))
-#  define PYAUDIT_LONG_POSITIVE_SHAPE(n) ((size_t)(n))
-#endif
-
 /* An int small enough for one CPython digit, read without a call: 1 with
  * *value set, or 0 (then ask PyLong_As*()).  The layout of int objects
  * is public as functions from 3.12, and in longintrepr.h before. */
@@ -371,6 +285,9 @@ pyaudit_compact_long(PyObject *op, long long *value)
     return 1;
 }
 #else
+#  if PY_VERSION_HEX < 0x030B0000
+#    include <longintrepr.h>
+#  endif
 static inline int
 pyaudit_compact_long(PyObject *op, long long *value)
 {

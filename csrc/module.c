@@ -12,7 +12,6 @@
 #include "compat.h"
 #include "core.h"
 #include "error.h"
-#include "event.h"
 #include "home.h"
 #include "hook.h"
 #include "pyaudit.h"
@@ -538,10 +537,7 @@ handle_drain(HandleObject *self, PyObject *unused)
     if (PyErr_CheckSignals() < 0) {
         return NULL;
     }
-    /* Held: the collector may run code that sets another type meanwhile. */
-    PyObject *event_type = Py_NewRef(home->event_type);
-    PyObject *events = pyaudit_ring_drain(ring, event_type);
-    Py_DECREF(event_type);
+    PyObject *events = pyaudit_ring_drain(ring, home->event_type);
     if (events == NULL) {
         return NULL;
     }
@@ -973,22 +969,14 @@ module_set_types(PyObject *module, PyObject *args)
                           &scope_var)) {
         return NULL;
     }
-    if (!pyaudit_event_type_check(event_type)) {
-        PyErr_SetString(PyExc_TypeError, "the Event type must be made by "
-                        "_event_type()");
+    if (!PyType_IsSubtype((PyTypeObject *)event_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "the Event type must be a tuple "
+                        "subclass");
         return NULL;
     }
     pyaudit_home_set_types(get_state(module)->home, event_type, denied_type,
                            scope_var);
     Py_RETURN_NONE;
-}
-
-/* pyaudit.Event derived from base (pyaudit._types.EventBase). */
-static PyObject *
-module_event_type(PyObject *module, PyObject *base)
-{
-    (void)module;
-    return pyaudit_event_type_new(base);
 }
 
 /* A C sink subscribed from Python (pyaudit.capi): the C API's rules, with
@@ -1161,9 +1149,6 @@ static PyMethodDef module_methods[] = {
      "[(id, kind, items, interpreters, where, sealed), ...] for every "
      "live subscription that receives this interpreter's events, oldest "
      "first."},
-    {"_event_type", module_event_type, METH_O,
-     "_event_type(base) -> pyaudit.Event: base (a tuple subclass with "
-     "__slots__ = ()) with a dealloc and a free list of its own."},
     {"_set_types", module_set_types, METH_VARARGS,
      "_set_types(Event, Denied, scope_var): what the core builds, raises "
      "and reads in this interpreter."},

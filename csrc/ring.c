@@ -1,7 +1,6 @@
 /* ring.c: the bounded buffer behind pyaudit.record() (see ring.h). */
 #include "ring.h"
 #include "error.h"
-#include "event.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -176,51 +175,29 @@ holds_no_cycle(PyObject *tuple)
     return 1;
 }
 
-/* What a drain keeps from one event to the next. */
-typedef struct {
-    PyTypeObject *type;             /* borrowed from the caller:
-                                       pyaudit.Event */
-    pyaudit_event_freelist *spare;  /* borrowed: type's dead events, or
-                                       NULL */
-    PyObject *thread_id;            /* owned: the int last made, or NULL */
-    unsigned long last_thread;
-    PyObject *interp_id;            /* owned: the int last made, or NULL */
-    int64_t last_interp;
-    pyaudit_resolver resolver;
-} builder;
-
-/* The int for a thread or an interpreter, made once for a run of records
- * that share it (borrowed from the builder; NULL with an exception set). */
+/* A new event_type instance of 6 items, not tracked by the collector yet
+ * (its items are unset).  Made directly when the type is laid out as a
+ * tuple (a NamedTuple is), else with its tp_alloc (then tracked). */
 static PyObject *
-thread_int(builder *b, unsigned long thread)
+alloc_event(PyTypeObject *type, int *tracked)
 {
-    if (b->thread_id == NULL || thread != b->last_thread) {
-        Py_XSETREF(b->thread_id, PyLong_FromUnsignedLong(thread));
-        b->last_thread = thread;
+    *tracked = !(type->tp_basicsize == PyTuple_Type.tp_basicsize
+                 && type->tp_itemsize == PyTuple_Type.tp_itemsize
+                 && type->tp_dictoffset == 0
+                 && type->tp_alloc == PyType_GenericAlloc);
+    if (*tracked) {
+        return type->tp_alloc(type, 6);
     }
-    return b->thread_id;
+    return (PyObject *)PyObject_GC_NewVar(PyTupleObject, type, 6);
 }
 
+/* One event_type instance for a record, taking over its references (the
+ * record is left empty). */
 static PyObject *
-interp_int(builder *b, int64_t interp)
+make_event(PyTypeObject *type, pyaudit_record *record,
+           pyaudit_frame *frames, PyObject *thread_id,
+           pyaudit_resolver *resolver)
 {
-    if (b->interp_id == NULL || interp != b->last_interp) {
-        Py_XSETREF(b->interp_id, PyLong_FromLongLong(interp));
-        b->last_interp = interp;
-    }
-    return b->interp_id;
-}
-
-/* One event for a record, taking over its references (the record is left
- * empty). */
-static PyObject *
-make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
-{
-    PyObject *thread_id = thread_int(b, record->thread_id);   /* borrowed */
-    PyObject *interp_id = interp_int(b, record->interp_id);   /* borrowed */
-    if (thread_id == NULL || interp_id == NULL) {
-        return NULL;
-    }
     PyObject *name, *args, *stack;
     if (record->flat != NULL) {
         if (pyaudit_xdata_unpack(record->flat, &name, &args, &stack) < 0) {
@@ -232,8 +209,7 @@ make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
     else {
         stack = record->nframes < 0
                 ? Py_NewRef(Py_None)
-                : pyaudit_resolver_stack(&b->resolver, frames,
-                                         record->nframes);
+                : pyaudit_resolver_stack(resolver, frames, record->nframes);
         if (stack == NULL) {
             return NULL;
         }
@@ -245,7 +221,11 @@ make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
         args = record->args;
         record->name = record->args = NULL;
     }
-    PyObject *event = pyaudit_event_new(b->type, b->spare, record->time_ns);
+    PyObject *time_ns = PyLong_FromLongLong(record->time_ns);
+    PyObject *interp_id = PyLong_FromLongLong(record->interp_id);
+    int tracked = 0;
+    PyObject *event = time_ns != NULL && interp_id != NULL
+                      ? alloc_event(type, &tracked) : NULL;
     if (event == NULL) {
         /* The record keeps what it had, so that it can go back. */
         if (record->flat == NULL && record->name == NULL
@@ -258,12 +238,15 @@ make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
             Py_XDECREF(args);
         }
         Py_XDECREF(stack);
+        Py_XDECREF(time_ns);
+        Py_XDECREF(interp_id);
         return NULL;
     }
     PyTuple_SET_ITEM(event, 0, name);
     PyTuple_SET_ITEM(event, 1, args);
+    PyTuple_SET_ITEM(event, 2, time_ns);
     PyTuple_SET_ITEM(event, 3, Py_NewRef(thread_id));
-    PyTuple_SET_ITEM(event, 4, Py_NewRef(interp_id));
+    PyTuple_SET_ITEM(event, 4, interp_id);
     PyTuple_SET_ITEM(event, 5, stack);
     /* Recorded events are drained by the thousand; the collector need not
      * walk those that can be in no cycle (names, numbers and the like),
@@ -273,7 +256,7 @@ make_event(builder *b, pyaudit_record *record, pyaudit_frame *frames)
     if (holds_no_cycle(args)) {
         PyObject_GC_UnTrack(args);      /* as the collector itself would */
     }
-    else {
+    else if (!tracked) {
         PyObject_GC_Track(event);
     }
     return event;
@@ -285,19 +268,25 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
     size_t count;
     pyaudit_chunk *chain = take_all(ring, &count);
     PyObject *list = PyList_New((Py_ssize_t)count);
-    builder b = {
-        .type = (PyTypeObject *)event_type,
-        .spare = pyaudit_event_freelist_of((PyTypeObject *)event_type),
-    };
-    pyaudit_resolver_init(&b.resolver);
+    PyObject *thread_id = NULL;         /* the last one made */
+    unsigned long last_thread = 0;
+    pyaudit_resolver resolver;
+    pyaudit_resolver_init(&resolver);
     size_t built = 0;
     pyaudit_chunk *chunk = chain;
     while (list != NULL && chunk != NULL) {
         for (; chunk->start < chunk->end; chunk->start++) {
             pyaudit_record *record = &chunk->records[chunk->start];
+            if (thread_id == NULL || record->thread_id != last_thread) {
+                Py_XDECREF(thread_id);
+                thread_id = PyLong_FromUnsignedLong(record->thread_id);
+                last_thread = record->thread_id;
+            }
             pyaudit_frame *frames = chunk->frames == NULL ? NULL
                 : &chunk->frames[chunk->start * (size_t)ring->depth];
-            PyObject *event = make_event(&b, record, frames);
+            PyObject *event = thread_id == NULL ? NULL
+                : make_event((PyTypeObject *)event_type, record, frames,
+                             thread_id, &resolver);
             if (event == NULL) {
                 Py_CLEAR(list);
                 break;
@@ -312,9 +301,8 @@ pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type)
         recycle(ring, chunk);
         chunk = next;
     }
-    Py_XDECREF(b.thread_id);
-    Py_XDECREF(b.interp_id);
-    pyaudit_resolver_clear(&b.resolver);
+    Py_XDECREF(thread_id);
+    pyaudit_resolver_clear(&resolver);
     if (list == NULL) {
         if (chunk != NULL) {        /* what was not built goes back */
             put_back(ring, chunk, count - built);

@@ -136,8 +136,8 @@ int pyaudit_ring_push(pyaudit_ring *ring, PyObject *name, PyObject *args,
                       int64_t interp_id);
 
 /* The records buffered when called, as a new list of event_type objects
- * (pyaudit.Event, made by pyaudit_event_type_new; the caller holds a
- * reference to it), oldest first; the ring keeps what arrives meanwhile.  NULL with
+ * (a tuple subclass: name, args, time_ns, thread_id, interpreter_id,
+ * stack), oldest first; the ring keeps what arrives meanwhile.  NULL with
  * an exception set on failure: the records not yet built go back into the
  * ring, in order, and those built are counted as dropped. */
 PyObject *pyaudit_ring_drain(pyaudit_ring *ring, PyObject *event_type);

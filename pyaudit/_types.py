@@ -5,12 +5,6 @@ They are built with ``collections.namedtuple`` rather than
 all of pyaudit's other imports together, and ``pyaudit run`` imports this
 module before the program it runs.  ``_types.pyi`` gives type checkers the
 typed view.
-
-``Event`` is defined here once, as ``EventBase``.  The C extension derives
-``pyaudit.Event`` from it, adding only a dealloc and a free list of its
-own (csrc/event.h), so that draining a recorder costs less; without the
-extension (the pure-Python backend where nothing could be compiled),
-``Event`` is a plain subclass of it.  Both backends build the same class.
 """
 
 from collections import namedtuple
@@ -18,9 +12,8 @@ from collections import namedtuple
 from . import _catalog
 
 
-class EventBase(namedtuple("Event", "name args time_ns thread_id "
-                                    "interpreter_id stack",
-                           defaults=(0, None))):
+class Event(namedtuple("Event", "name args time_ns thread_id interpreter_id "
+                                "stack", defaults=(0, None))):
     """One recorded audit event."""
 
     __slots__ = ()
@@ -35,35 +28,19 @@ class EventBase(namedtuple("Event", "name args time_ns thread_id "
         return _catalog.named_args(self.name, self.args)
 
 
-EventBase.name.__doc__ = "The event name, e.g. ``\"socket.connect\"``."
-EventBase.args.__doc__ = ("The event's own arguments tuple (the same object "
-                          "the hook saw); for an event of another "
-                          "interpreter, a plain copy (see ``record``).")
-EventBase.time_ns.__doc__ = ("When it was raised, on the ``time.time_ns()`` "
-                             "clock.")
-EventBase.thread_id.__doc__ = ("``threading.get_ident()`` of the thread that "
-                               "raised it.")
-EventBase.interpreter_id.__doc__ = ("The id of the interpreter that raised "
-                                    "it (0: the main one).")
-EventBase.stack.__doc__ = ("With ``record(..., stack=N)``: the innermost N "
-                           "Python frames of the raising thread as "
-                           "``(filename, lineno, function)``, innermost "
-                           "first; otherwise None.")
-
-def _event_type():
-    """pyaudit.Event: the extension's, or EventBase's plain subclass."""
-    try:
-        from ._pyaudit import _event_type as derive
-    except ImportError:
-        return type("Event", (EventBase,), {
-            "__slots__": (), "__module__": __name__,
-            "__doc__": EventBase.__doc__})
-    event = derive(EventBase)
-    event.__doc__ = EventBase.__doc__
-    return event
-
-
-Event = _event_type()
+Event.name.__doc__ = "The event name, e.g. ``\"socket.connect\"``."
+Event.args.__doc__ = ("The event's own arguments tuple (the same object the "
+                      "hook saw); for an event of another interpreter, a "
+                      "plain copy (see ``record``).")
+Event.time_ns.__doc__ = "When it was raised, on the ``time.time_ns()`` clock."
+Event.thread_id.__doc__ = ("``threading.get_ident()`` of the thread that "
+                           "raised it.")
+Event.interpreter_id.__doc__ = ("The id of the interpreter that raised it "
+                                "(0: the main one).")
+Event.stack.__doc__ = ("With ``record(..., stack=N)``: the innermost N "
+                       "Python frames of the raising thread as ``(filename, "
+                       "lineno, function)``, innermost first; otherwise "
+                       "None.")
 
 
 class SubscriptionInfo(namedtuple("SubscriptionInfo",

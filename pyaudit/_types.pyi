@@ -1,6 +1,6 @@
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
-class EventBase(NamedTuple):
+class Event(NamedTuple):
     name: str
     args: Tuple[Any, ...]
     time_ns: int
@@ -8,8 +8,6 @@ class EventBase(NamedTuple):
     interpreter_id: int = ...
     stack: Optional[Tuple[Tuple[str, int, str], ...]] = ...
     def named_args(self) -> Dict[str, Any]: ...
-
-class Event(EventBase): ...
 
 class SubscriptionInfo(NamedTuple):
     id: int
