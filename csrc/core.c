@@ -373,14 +373,6 @@ add_internal_sub_locked(void)
     return 0;
 }
 
-/* Whether an interpreter other than main exists. */
-static int
-other_interpreters_exist(PyInterpreterState *main_interp)
-{
-    return PyInterpreterState_Head() != main_interp
-           || PyInterpreterState_Next(main_interp) != NULL;
-}
-
 /* Add the hook (once) and check with the probe that it runs.  Without the
  * configuration lock: both raise audit events that other hooks see, and
  * those may run any Python code, release the GIL or subscribe. */
@@ -485,8 +477,9 @@ pyaudit_core_install(void)
         PyInterpreterState *main_interp = PyInterpreterState_Main();
         find_interpreter_list();
         PYAUDIT_STORE_RELAXED(pyaudit_hot.main_interp, main_interp);
-        PYAUDIT_STORE_RELAXED(pyaudit_hot.only_main,
-                              !other_interpreters_exist(main_interp));
+        PYAUDIT_STORE_RELAXED(
+            pyaudit_hot.only_main,
+            pyaudit_core_sole_interpreter_by_calls() == main_interp);
     }
     pyaudit_config_unlock();
     if (result == 0) {

@@ -58,7 +58,11 @@ typedef struct {
 extern pyaudit_hot_state pyaudit_hot;
 
 /* Whether the current table wants no name with the first two bytes of
- * block (as pyaudit_table_rejects_block, but from the copy). */
+ * block, the name's first block as pyaudit_load_block reads it
+ * (pyaudit_table_rejects, from the copy): the bytes after a NUL first
+ * byte are garbage, but no key starts with NUL, so first_two[0] is empty
+ * (unless every bit is set) and such a name is rejected whatever they
+ * are. */
 static inline int
 pyaudit_hot_rejects_block(uint64_t block)
 {

@@ -1161,8 +1161,8 @@ static PyMethodDef module_methods[] = {
     {"_unsubscribe_sink", module_unsubscribe_sink, METH_O,
      "_unsubscribe_sink(id): close a sink made by _subscribe_sink."},
     {"_scopes_changed", module_scopes_changed, METH_NOARGS,
-     "_scopes_changed(): a scope variable was set; forget which contexts "
-     "were outside every scope."},
+     "_scopes_changed(): a scope variable was set; forget what each "
+     "thread remembers of its value."},
     {"_interpreter_check", module_interpreter_check, METH_NOARGS,
      "_interpreter_check() -> 'flag', 'in place' or 'calls': how a hit "
      "learns whether the main interpreter is the only one."},

@@ -142,7 +142,7 @@ any_mode_writes(PyObject *mode)
     const void *data = PyUnicode_DATA(mode);
     for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(mode); i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c == 'w' || c == 'a' || c == 'x' || c == '+') {
+        if (c < 128 && pyaudit_mode_writes[c]) {
             return 1;
         }
     }
@@ -154,9 +154,10 @@ static inline int
 mode_writes(PyObject *mode)
 {
     if (PYAUDIT_UNICODE_READY(mode) == 0 && PyUnicode_IS_ASCII(mode)) {
-        const char *c = (const char *)PyUnicode_DATA(mode);
+        const unsigned char *c =
+            (const unsigned char *)PyUnicode_DATA(mode);
         for (; *c != '\0'; c++) {
-            if (*c == 'w' || *c == 'a' || *c == 'x' || *c == '+') {
+            if (pyaudit_mode_writes[*c]) {      /* ASCII */
                 return 1;
             }
         }

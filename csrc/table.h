@@ -227,18 +227,6 @@ pyaudit_table_prefix_at(const pyaudit_table *t, const char *name,
                         size_t plen, uint64_t state, uint64_t block,
                         const pyaudit_targets *best);
 
-/* pyaudit_table_rejects, from the name's first block (little-endian): the
- * bytes after a NUL first byte are garbage, but no key starts with NUL, so
- * first_two[0] is empty and such a name is rejected whatever they are. */
-static inline int
-pyaudit_table_rejects_block(const pyaudit_table *t, uint64_t block)
-{
-    if (!t->fast_reject) {
-        return 0;
-    }
-    return !((t->first_two[block & 0xff] >> ((block >> 8) & 63)) & 1);
-}
-
 /* A lookup one byte at a time, for big-endian machines. */
 const pyaudit_targets *
 pyaudit_table_lookup_bytes(const pyaudit_table *t, const char *name,
